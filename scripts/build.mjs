@@ -1,0 +1,121 @@
+// Builds the publishable npm package into pkg/. Read top to bottom:
+//   1. wasm-pack compiles the crate and runs wasm-bindgen and wasm-opt (-Oz)
+//   2. the .wasm is embedded as base64 and esbuild bundles the entry (js/index.js)
+//      with the wasm-bindgen glue and the error classes: pkg/index.js (ESM), pkg/index.cjs
+//   3. the TypeScript declarations: wasm-bindgen's (from the Rust docs) + js/errors.js's
+//   4. the emulator, README, LICENSE and the package.json of the published package
+//   5. the gzipped size of each file a user may load
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const wasmOut = join(root, "target/wasm-pack");
+const pkg = join(root, "pkg");
+// wasm-pack finds wasm-opt (npm package `binaryen`) and our pinned wasm-bindgen on PATH.
+const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${join(process.env.HOME ?? "", ".cargo/bin")}:${process.env.PATH}` };
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, env, stdio: "inherit" });
+
+// 1. Compile.
+run("wasm-pack", ["build", "--target", "web", "--release", "--no-pack", "--out-dir", wasmOut, "--out-name", "agent_runs"]);
+const wasm = readFileSync(join(wasmOut, "agent_runs_bg.wasm"));
+writeFileSync(join(wasmOut, "wasm-base64.js"), `export const wasmBase64 = "${wasm.toString("base64")}";\n`);
+
+// 2. Bundle. The glue imports its copy of js/errors.js from snippets/; point it at the
+// one source file so that the classes thrown are the classes exported.
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(pkg);
+const oneErrorsModule = {
+  name: "one-errors-module",
+  setup(build) {
+    build.onResolve({ filter: /\/snippets\/.*\/js\/errors\.js$/ }, () => ({ path: join(root, "js/errors.js") }));
+  },
+};
+const banner = `/* toolhouse-agent-runs ${cargoVersion()} (MIT). Built from Rust with wasm-bindgen; the wasm is embedded below. */`;
+for (const [format, file] of [["esm", "index.js"], ["cjs", "index.cjs"]]) {
+  await esbuild.build({
+    entryPoints: [join(root, "js/index.js")],
+    outfile: join(pkg, file),
+    bundle: true,
+    format,
+    platform: "neutral",
+    target: "es2020",
+    banner: { js: banner },
+    plugins: [oneErrorsModule],
+    logLevel: "warning",
+    // The glue's unused URL-based init mentions import.meta; it is tree-shaken away.
+    logOverride: { "empty-import-meta": "silent" },
+  });
+}
+cpSync(join(wasmOut, "agent_runs_bg.wasm"), join(pkg, "agent_runs.wasm"));
+
+// 3. Types: one self-contained declaration file (the same text serves ESM and CJS).
+const typesTmp = join(root, "target/types");
+rmSync(typesTmp, { recursive: true, force: true });
+run(join(root, "node_modules/.bin/tsc"), [
+  "js/errors.js", "--allowJs", "--declaration", "--emitDeclarationOnly", "--stripInternal",
+  "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "--skipLibCheck", "--outDir", typesTmp,
+]);
+const glueTypes = readFileSync(join(wasmOut, "agent_runs.d.ts"), "utf8");
+// Leave out wasm-bindgen's init API: the loader has already initialised the module.
+const initApiStart = glueTypes.indexOf("export type InitInput");
+if (initApiStart < 0) throw new Error("build: wasm-bindgen's d.ts changed shape (no InitInput)");
+const errorTypes = readFileSync(join(typesTmp, "errors.d.ts"), "utf8").replaceAll(`import("../target/wasm-pack/agent_runs.js").`, "");
+const types = [
+  `// Type definitions for toolhouse-agent-runs ${cargoVersion()}`,
+  glueTypes.slice(0, initApiStart).replace("/* tslint:disable */\n/* eslint-disable */\n", "").trim(),
+  errorTypes.trim(),
+  "",
+].join("\n\n");
+writeFileSync(join(pkg, "index.d.ts"), types);
+writeFileSync(join(pkg, "index.d.cts"), types);
+
+// 4. The rest of the package.
+cpSync(join(root, "emulator"), join(pkg, "emulator"), { recursive: true });
+cpSync(join(root, "README.md"), join(pkg, "README.md"));
+cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
+const manifest = {
+  name: "toolhouse-agent-runs",
+  version: cargoVersion(),
+  description: "Toolhouse Agent Runs client: start agents, follow their status, read their results, continue them. Rust compiled to WebAssembly; no dependencies.",
+  license: "MIT",
+  repository: { type: "git", url: "git+https://github.com/toolhouse-community/toolhouse-agent-runs.git" },
+  keywords: ["toolhouse", "agents", "agent-runs", "ai", "wasm", "sdk"],
+  type: "module",
+  main: "./index.cjs",
+  module: "./index.js",
+  types: "./index.d.ts",
+  exports: {
+    ".": {
+      import: { types: "./index.d.ts", default: "./index.js" },
+      require: { types: "./index.d.cts", default: "./index.cjs" },
+    },
+    "./agent_runs.wasm": "./agent_runs.wasm",
+    "./package.json": "./package.json",
+  },
+  bin: { "toolhouse-agent-runs-emulator": "./emulator/cli.js" },
+  files: ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "agent_runs.wasm", "emulator/", "README.md", "LICENSE"],
+  sideEffects: false,
+  engines: { node: ">=18" },
+};
+writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+
+// 5. Sizes.
+const kb = (n) => (n / 1024).toFixed(1).padStart(6) + " KB";
+console.log("\nfile                raw        gzip");
+for (const file of ["agent_runs.wasm", "index.js", "index.cjs"]) {
+  const bytes = readFileSync(join(pkg, file));
+  console.log(`${file.padEnd(16)} ${kb(bytes.length)} ${kb(gzipSync(bytes, { level: 9 }).length)}`);
+}
+const glue = readFileSync(join(pkg, "index.js"), "utf8").replace(/export const wasmBase64 = "[^"]*"|var wasmBase64 = "[^"]*"/, "");
+console.log(`${"(loader JS only)".padEnd(16)} ${kb(glue.length)} ${kb(gzipSync(glue, { level: 9 }).length)}`);
+console.log(`\npkg/ is ready: npm pack ./pkg`);
+
+function cargoVersion() {
+  const match = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"));
+  if (!match) throw new Error("build: no version in Cargo.toml");
+  return match[1];
+}

@@ -1,0 +1,332 @@
+//! The operations: options read and checked, requests sent with retries, answers read
+//! into runs. Everything that can be decided without JS is delegated to the core
+//! modules (`request`, `retry`, `poll`, `model`, `error`).
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+
+use crate::error::{Error, ErrorKind};
+use crate::js::{self, error_to_js, get, run_to_js, to_js, ErrorExtras};
+use crate::model::{self, Known};
+use crate::poll::{self, PollSchedule, WaitStep};
+use crate::request::{self, CreateRun, Endpoint};
+use crate::retry::{self, Outcome, RetryPolicy};
+use crate::transport::{self, Failure, HttpRequest, Signal};
+
+pub const DEFAULT_TIMEOUT_MS: f64 = 60_000.0;
+/// Largest delay `setTimeout` takes without firing at once (2^31 - 1 ms, about 24.8 days).
+const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
+/// The options a caller may give, as given (client options, then per-call options on top).
+#[derive(Clone, Default)]
+pub struct Settings {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    timeout_ms: Option<f64>,
+    max_retries: Option<f64>,
+    fetch: Option<Function>,
+    signal: Option<Signal>,
+    poll_interval_ms: Option<f64>,
+    max_wait_ms: Option<f64>,
+    on_update: Option<Function>,
+}
+
+impl Settings {
+    /// Reads and checks an options object (`undefined` and `null` read as none).
+    pub fn read(options: &JsValue) -> Result<Settings, Error> {
+        if options.is_undefined() || options.is_null() {
+            return Ok(Settings::default());
+        }
+        if !options.is_object() {
+            return Err(Error::invalid(&["options"], "must be an object"));
+        }
+        let signal = match get(options, "signal") {
+            v if v.is_undefined() || v.is_null() => None,
+            v => Some(Signal::from_js(v).ok_or_else(|| Error::invalid(&["signal"], "must be an AbortSignal"))?),
+        };
+        let number = |key: &'static str, min: f64, max: f64, whole: bool| {
+            request::check_number(key, js::opt_number_prop(options, key)?, min, max, whole)
+        };
+        Ok(Settings {
+            api_key: js::opt_string_prop(options, "apiKey")?,
+            base_url: js::opt_string_prop(options, "baseUrl")?,
+            timeout_ms: number("timeoutMs", 1.0, MAX_TIMER_MS, false)?,
+            max_retries: number("maxRetries", 0.0, 10.0, true)?,
+            fetch: js::opt_function_prop(options, "fetch")?,
+            signal,
+            poll_interval_ms: number("pollIntervalMs", 0.0, MAX_TIMER_MS, false)?,
+            max_wait_ms: number("maxWaitMs", 0.0, 1e15, false)?,
+            on_update: js::opt_function_prop(options, "onUpdate")?,
+        })
+    }
+
+    /// `self` with every option that `over` sets taken from `over`.
+    pub fn overlay(&self, over: Settings) -> Settings {
+        Settings {
+            api_key: over.api_key.or_else(|| self.api_key.clone()),
+            base_url: over.base_url.or_else(|| self.base_url.clone()),
+            timeout_ms: over.timeout_ms.or(self.timeout_ms),
+            max_retries: over.max_retries.or(self.max_retries),
+            fetch: over.fetch.or_else(|| self.fetch.clone()),
+            signal: over.signal.or_else(|| self.signal.clone()),
+            poll_interval_ms: over.poll_interval_ms.or(self.poll_interval_ms),
+            max_wait_ms: over.max_wait_ms.or(self.max_wait_ms),
+            on_update: over.on_update.or_else(|| self.on_update.clone()),
+        }
+    }
+
+    /// Fills the defaults (environment variables where there is a `process.env`) and
+    /// applies the endpoint rules.
+    fn resolve(self) -> Result<Call, Error> {
+        let api_key = self.api_key.or_else(|| env_var("TOOLHOUSE_API_KEY"));
+        let base_url = self.base_url.or_else(|| env_var("TOOLHOUSE_BASE_URL"));
+        let endpoint = Endpoint::resolve(api_key, base_url)?;
+        let fetch = self
+            .fetch
+            .or_else(transport::global_fetch)
+            .ok_or_else(|| Error::invalid(&["fetch"], "there is no global fetch here: pass a `fetch` option"))?;
+        Ok(Call {
+            endpoint,
+            fetch,
+            signal: self.signal,
+            timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+            retry: RetryPolicy {
+                max_retries: self.max_retries.map_or(retry::DEFAULT_MAX_RETRIES, |n| n as u32),
+                ..RetryPolicy::default()
+            },
+            poll_interval_ms: self.poll_interval_ms,
+            max_wait_ms: self.max_wait_ms,
+            on_update: self.on_update,
+        })
+    }
+}
+
+/// Reads `process.env[name]` in Node, Bun and Deno; `None` elsewhere or when the
+/// runtime refuses (Deno without `--allow-env` throws, which reads as unset).
+fn env_var(name: &str) -> Option<String> {
+    let env = get(&get(&js_sys::global(), "process"), "env");
+    get(&env, name).as_string().filter(|v| !v.is_empty())
+}
+
+/// Everything one call needs, resolved.
+struct Call {
+    endpoint: Endpoint,
+    fetch: Function,
+    signal: Option<Signal>,
+    timeout_ms: f64,
+    retry: RetryPolicy,
+    poll_interval_ms: Option<f64>,
+    max_wait_ms: Option<f64>,
+    on_update: Option<Function>,
+}
+
+/// A successful answer, its body parsed as JSON.
+struct Answer {
+    status: u16,
+    body: JsValue,
+}
+
+impl Call {
+    /// Sends with retries; resolves with a 2xx answer whose body parsed as JSON.
+    /// `idempotent` decides which failures may be retried (see `retry`).
+    /// `timeout_ms` bounds each attempt.
+    async fn request(
+        &self,
+        method: &'static str,
+        url: &str,
+        body: Option<&str>,
+        idempotent: bool,
+        timeout_ms: f64,
+    ) -> Result<Answer, JsValue> {
+        let authorization = self.endpoint.authorization();
+        let req = HttpRequest { method, url, body, authorization: authorization.as_deref() };
+        let mut retries_done = 0;
+        loop {
+            let (outcome, retry_after_ms, error) =
+                match transport::send(&self.fetch, &req, timeout_ms, self.signal.as_ref()).await {
+                    Ok(resp) if (200..300).contains(&resp.status) => return parse_json_answer(resp),
+                    Ok(resp) => {
+                        let retry_after = resp
+                            .retry_after
+                            .as_deref()
+                            .and_then(|v| retry::retry_after_ms(v, js_sys::Date::now(), parse_http_date));
+                        let parsed = js_sys::JSON::parse(&resp.text).ok();
+                        let mut err = Error::from_response(resp.status, parsed.as_ref(), &resp.text);
+                        err.retry_after_ms = retry_after;
+                        let body = parsed.unwrap_or_else(|| JsValue::from_str(&resp.text));
+                        let js_err = error_to_js(err, ErrorExtras { body: Some(body), ..ErrorExtras::default() });
+                        (Outcome::Status(resp.status), retry_after, js_err)
+                    }
+                    Err(Failure::Aborted(reason)) => return Err(reason),
+                    Err(Failure::Timeout) => {
+                        let mut message = String::from("no complete answer within timeoutMs (");
+                        crate::text::push_uint(&mut message, timeout_ms as u64);
+                        message.push_str(" ms)");
+                        (Outcome::Timeout, None, to_js(Error::new(ErrorKind::Timeout, message)))
+                    }
+                    Err(Failure::Connection(cause)) => {
+                        let err = Error::new(ErrorKind::Connection, connection_message(&cause));
+                        let extras = ErrorExtras { cause: Some(cause), ..ErrorExtras::default() };
+                        (Outcome::Connection, None, error_to_js(err, extras))
+                    }
+                    Err(Failure::NotAResponse) => {
+                        return Err(to_js(Error::new(ErrorKind::Service, "the fetch function did not return a Response")))
+                    }
+                };
+            let delay = self.retry.delay_before_retry(retries_done, idempotent, outcome, retry_after_ms, js_sys::Math::random());
+            match delay {
+                Some(ms) => {
+                    transport::sleep(ms as f64, self.signal.as_ref()).await?;
+                    retries_done += 1;
+                }
+                None => return Err(error),
+            }
+        }
+    }
+
+    async fn get_run(&self, run_id: &str, timeout_ms: f64) -> Result<JsValue, JsValue> {
+        let answer = self.request("GET", &self.endpoint.run_url(run_id), None, true, timeout_ms).await?;
+        read_run(&answer, Known { id: Some(run_id), chat_id: None })
+    }
+}
+
+fn parse_json_answer(resp: transport::HttpResponse) -> Result<Answer, JsValue> {
+    match js_sys::JSON::parse(&resp.text) {
+        Ok(body) => Ok(Answer { status: resp.status, body }),
+        Err(_) => {
+            let problem = if resp.text.trim().is_empty() { "the body is empty" } else { "the body is not JSON" };
+            let err = Error::bad_response(resp.status, problem);
+            Err(error_to_js(err, ErrorExtras { body: Some(JsValue::from_str(&resp.text)), ..ErrorExtras::default() }))
+        }
+    }
+}
+
+fn read_run(answer: &Answer, known: Known<'_>) -> Result<JsValue, JsValue> {
+    let bad = |err: Error| error_to_js(err, ErrorExtras { body: Some(answer.body.clone()), ..ErrorExtras::default() });
+    let data = model::envelope_data(answer.status, &answer.body).map_err(bad)?;
+    let run = model::parse_run(answer.status, data, known).map_err(bad)?;
+    Ok(run_to_js(run))
+}
+
+fn parse_http_date(value: &str) -> Option<f64> {
+    Some(js_sys::Date::parse(value)).filter(|t| t.is_finite())
+}
+
+/// "could not reach the service: fetch failed (connect ECONNREFUSED 127.0.0.1:9)": Node
+/// hides the useful part in the error's own `cause`.
+fn connection_message(cause: &JsValue) -> String {
+    let mut message = String::from("could not reach the service");
+    let text = |v: &JsValue| get(v, "message").as_string().filter(|m| !m.is_empty());
+    if let Some(detail) = text(cause) {
+        message.push_str(": ");
+        message.push_str(&detail);
+        if let Some(inner) = text(&get(cause, "cause")) {
+            message.push_str(" (");
+            message.push_str(&inner);
+            message.push(')');
+        }
+    }
+    message
+}
+
+fn read_settings(options: &JsValue) -> Result<Settings, JsValue> {
+    Settings::read(options).map_err(to_js)
+}
+
+/// `createRun`.
+pub async fn create_run(base: Settings, params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let create = CreateRun::from_params(&params).map_err(to_js)?;
+    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let answer = call.request("POST", &call.endpoint.runs_url(), Some(&create.to_json()), false, call.timeout_ms).await?;
+    read_run(&answer, Known { id: None, chat_id: Some(&create.chat_id) })
+}
+
+/// `getRun`.
+pub async fn get_run(base: Settings, run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
+    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    call.get_run(&run_id, call.timeout_ms).await
+}
+
+/// `continueRun`. The service's answer to the PUT is not documented: when it holds a
+/// run, that is the result; otherwise the run is read again.
+pub async fn continue_run(base: Settings, run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
+    let message = request::check_message(message.as_string()).map_err(to_js)?;
+    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let body = request::continue_body(&message);
+    let answer = call.request("PUT", &call.endpoint.run_url(&run_id), Some(&body), false, call.timeout_ms).await?;
+    match read_run(&answer, Known { id: Some(&run_id), chat_id: None }) {
+        Ok(run) => Ok(run),
+        Err(_) => call.get_run(&run_id, call.timeout_ms).await,
+    }
+}
+
+/// `listRuns`.
+pub async fn list_runs(base: Settings, options: JsValue) -> Result<JsValue, JsValue> {
+    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let answer = call.request("GET", &call.endpoint.runs_url(), None, true, call.timeout_ms).await?;
+    let bad = |err: Error| error_to_js(err, ErrorExtras { body: Some(answer.body.clone()), ..ErrorExtras::default() });
+    let runs = model::parse_run_list(answer.status, &answer.body).map_err(bad)?;
+    Ok(runs.into_iter().map(run_to_js).collect::<js_sys::Array>().into())
+}
+
+/// `waitForRun`: polls until the run has ended and resolves with it (a failed run
+/// resolves too). `onUpdate` hears of each change of status.
+pub async fn wait_for_run(base: Settings, run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
+    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let deadline = call.max_wait_ms.map(|ms| js_sys::Date::now() + ms);
+    let mut schedule = PollSchedule::new(call.poll_interval_ms.map(|ms| ms as u64));
+    let mut last_status: Option<String> = None;
+    let mut last_run = JsValue::NULL;
+    let timed_out = |last_run: JsValue| {
+        let err = Error::new(ErrorKind::WaitTimeout, "the run did not end within maxWaitMs");
+        error_to_js(err, ErrorExtras { last_run: Some(last_run), ..ErrorExtras::default() })
+    };
+    loop {
+        // No poll may outlast the wait: each attempt gets at most the time that is left.
+        let mut timeout_ms = call.timeout_ms;
+        if let Some(deadline) = deadline {
+            let left = deadline - js_sys::Date::now();
+            if left <= 0.0 {
+                return Err(timed_out(last_run));
+            }
+            timeout_ms = timeout_ms.min(left.max(1.0));
+        }
+        let run = match call.get_run(&run_id, timeout_ms).await {
+            Ok(run) => run,
+            Err(e) if deadline.is_some_and(|d| js_sys::Date::now() >= d) && is_timeout_error(&e) => {
+                return Err(timed_out(last_run))
+            }
+            Err(e) => return Err(e),
+        };
+        let status = get(&run, "status").as_string().unwrap_or_default();
+        if last_status.as_deref() != Some(status.as_str()) {
+            if let Some(on_update) = &call.on_update {
+                on_update.call1(&JsValue::UNDEFINED, &run)?;
+            }
+            last_status = Some(status.clone());
+        }
+        last_run = run;
+        match poll::next_step(&status, js_sys::Date::now(), deadline, schedule.next_delay()) {
+            WaitStep::Done => return Ok(last_run),
+            WaitStep::TimedOut => return Err(timed_out(last_run)),
+            WaitStep::Sleep(ms) => transport::sleep(ms as f64, call.signal.as_ref()).await?,
+        }
+    }
+}
+
+fn is_timeout_error(err: &JsValue) -> bool {
+    get(err, "name").as_string().as_deref() == Some(ErrorKind::Timeout.class_name())
+}
+
+/// Used by `lib.rs` for an options object that is a `ClientOptions`.
+pub fn client_settings(options: &JsValue) -> Result<Settings, JsValue> {
+    let settings = read_settings(options)?;
+    if settings.signal.is_some() {
+        return Err(to_js(Error::invalid(&["signal"], "belongs to a call, not to the client")));
+    }
+    Ok(settings)
+}
+

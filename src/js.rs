@@ -1,0 +1,195 @@
+//! Conversions between JS values and the core's types: reading parsed JSON and option
+//! objects, writing `AgentRun` objects, and turning core errors into the exported JS
+//! error classes of `js/errors.js`.
+
+use js_sys::{Array, Function, Number, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::error::{Error, ErrorKind};
+use crate::json::JsonView;
+use crate::model::Run;
+
+#[wasm_bindgen(module = "/js/errors.js")]
+extern "C" {
+    /// Builds an instance of the error class `name` (see `js/errors.js`).
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(name: &str, message: &str, init: &Object) -> JsValue;
+}
+
+/// Reads a property; a throwing getter or a non-object reads as `undefined`.
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    if !target.is_object() && !target.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Sets a property on an object this crate created (cannot fail for plain objects).
+pub fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+fn opt_str(value: Option<String>) -> JsValue {
+    value.map_or(JsValue::NULL, |s| JsValue::from_str(&s))
+}
+
+impl JsonView for JsValue {
+    fn field(&self, key: &str) -> Option<JsValue> {
+        if !self.is_object() || Array::is_array(self) {
+            return None;
+        }
+        Some(get(self, key)).filter(|v| !v.is_undefined())
+    }
+    fn as_str(&self) -> Option<String> {
+        self.as_string()
+    }
+    fn as_number(&self) -> Option<f64> {
+        self.as_f64().filter(|n| n.is_finite())
+    }
+    fn as_bool(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn is_null(&self) -> bool {
+        self.is_null() || self.is_undefined()
+    }
+    fn is_object(&self) -> bool {
+        self.is_object() && !Array::is_array(self)
+    }
+    fn is_array(&self) -> bool {
+        Array::is_array(self)
+    }
+    fn items(&self) -> Option<Vec<JsValue>> {
+        Array::is_array(self).then(|| self.unchecked_ref::<Array>().iter().collect())
+    }
+    fn keys(&self) -> Option<Vec<String>> {
+        if !JsonView::is_object(self) {
+            return None;
+        }
+        Some(Object::keys(self.unchecked_ref::<Object>()).iter().filter_map(|k| k.as_string()).collect())
+    }
+    fn scalar_text(&self) -> Option<String> {
+        if let Some(s) = self.as_string() {
+            return Some(s);
+        }
+        if let Some(b) = self.as_bool() {
+            return Some(if b { "true" } else { "false" }.to_owned());
+        }
+        // JS's own number formatting (`String(n)`), not Rust's: same text, no float code in wasm.
+        self.as_f64()
+            .filter(|n| n.is_finite())
+            .and_then(|_| self.unchecked_ref::<Number>().to_string_with_radix(10).ok())
+            .map(String::from)
+    }
+}
+
+/// The `AgentRun` object handed to JS.
+pub fn run_to_js(run: Run<JsValue>) -> JsValue {
+    let out = Object::new();
+    set(&out, "id", &JsValue::from_str(&run.id));
+    set(&out, "chatId", &JsValue::from_str(&run.chat_id));
+    set(&out, "status", &JsValue::from_str(&run.status));
+    // A copy, so that changing `results` leaves `raw` as the service sent it.
+    let results = run.results.map_or_else(Array::new, |r| r.unchecked_into::<Array>().slice(0, u32::MAX));
+    set(&out, "results", &results);
+    set(&out, "lastAgentMessage", &opt_str(run.last_agent_message));
+    set(&out, "createdAt", &opt_str(run.created_at));
+    set(&out, "updatedAt", &opt_str(run.updated_at));
+    set(&out, "bundle", &opt_str(run.bundle));
+    set(&out, "toolhouseId", &opt_str(run.toolhouse_id));
+    let vars = run.vars.map_or(JsValue::NULL, |vars| {
+        let o = Object::new();
+        for (k, v) in vars {
+            set(&o, &k, &JsValue::from_str(&v));
+        }
+        o.into()
+    });
+    set(&out, "vars", &vars);
+    set(&out, "callbackUrl", &opt_str(run.callback_url));
+    set(&out, "error", &opt_str(run.error));
+    set(&out, "raw", &run.raw);
+    out.into()
+}
+
+/// Extra properties for an error, beyond its class and message.
+#[derive(Default)]
+pub struct ErrorExtras {
+    /// The response body: parsed JSON, or the text when it was not JSON.
+    pub body: Option<JsValue>,
+    /// For a timed-out wait: the last run seen.
+    pub last_run: Option<JsValue>,
+    /// The underlying failure (a fetch `TypeError`, say).
+    pub cause: Option<JsValue>,
+}
+
+/// Turns a core error into an instance of its exported JS class.
+pub fn error_to_js(err: Error, extras: ErrorExtras) -> JsValue {
+    let init = Object::new();
+    set(&init, "status", &err.status.map_or(JsValue::NULL, |s| JsValue::from_f64(f64::from(s))));
+    set(&init, "body", &extras.body.clone().unwrap_or(JsValue::NULL));
+    if err.kind == ErrorKind::Validation {
+        set(&init, "details", &validation_details(&err, extras.body.as_ref()));
+    }
+    if err.kind == ErrorKind::RateLimit {
+        let ms = err.retry_after_ms.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64));
+        set(&init, "retryAfterMs", &ms);
+    }
+    if err.kind == ErrorKind::WaitTimeout {
+        set(&init, "lastRun", &extras.last_run.unwrap_or(JsValue::NULL));
+    }
+    if let Some(cause) = extras.cause {
+        set(&init, "cause", &cause);
+    }
+    make_error(err.kind.class_name(), &err.message, &init)
+}
+
+/// A core error with no extras.
+pub fn to_js(err: Error) -> JsValue {
+    error_to_js(err, ErrorExtras::default())
+}
+
+/// `details` in FastAPI's shape, `[{loc, msg, type}]`: the service's own for a 422,
+/// one item naming the field for a check made here.
+fn validation_details(err: &Error, body: Option<&JsValue>) -> JsValue {
+    if let Some(items) = body.and_then(|b| b.field("detail")).filter(JsonView::is_array) {
+        return items;
+    }
+    let details = Array::new();
+    if !err.field.is_empty() {
+        let item = Object::new();
+        let loc: Array = err.field.iter().map(|f| JsValue::from_str(f)).collect();
+        set(&item, "loc", &loc);
+        let problem = err.message.split_once(": ").map_or(err.message.as_str(), |(_, p)| p);
+        set(&item, "msg", &JsValue::from_str(problem));
+        set(&item, "type", &JsValue::from_str("client_validation"));
+        details.push(&item);
+    }
+    details.into()
+}
+
+/// An optional property that must be a string.
+pub fn opt_string_prop(options: &JsValue, key: &'static str) -> Result<Option<String>, Error> {
+    let v = get(options, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| Error::invalid(&[key], "must be a string"))
+}
+
+/// An optional property that must be a number (range checks are the caller's).
+pub fn opt_number_prop(options: &JsValue, key: &'static str) -> Result<Option<f64>, Error> {
+    let v = get(options, key);
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    v.as_f64().map(Some).ok_or_else(|| Error::invalid(&[key], "must be a number"))
+}
+
+/// An optional property that must be a function.
+pub fn opt_function_prop(options: &JsValue, key: &'static str) -> Result<Option<Function>, Error> {
+    let v = get(options, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.dyn_into::<Function>().map(Some).map_err(|_| Error::invalid(&[key], "must be a function"))
+}

@@ -1,0 +1,227 @@
+//! `toolhouse-agent-runs`: a client for Toolhouse Agent Runs, compiled to WebAssembly.
+//!
+//! The core (`error`, `json`, `model`, `poll`, `request`, `retry`, `text`) is plain Rust
+//! and is tested natively with `cargo test`. `js` and `transport` are the only modules
+//! that touch JS; `client` runs the operations; this file is the exported JS API.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+pub mod error;
+pub mod json;
+pub mod model;
+pub mod poll;
+pub mod request;
+pub mod retry;
+pub mod text;
+
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+mod js;
+#[cfg(target_arch = "wasm32")]
+mod transport;
+
+#[cfg(target_arch = "wasm32")]
+pub use exports::*;
+
+#[cfg(target_arch = "wasm32")]
+mod exports {
+    use js_sys::Promise;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_futures::future_to_promise;
+
+    use crate::client::{self, Settings};
+
+    #[wasm_bindgen(typescript_custom_section)]
+    const TS_TYPES: &'static str = r#"
+/** Where and how to reach the service. Every field is optional. */
+export interface ClientOptions {
+  /** API key (`th-…`). In Node, Deno and Bun defaults to `process.env.TOOLHOUSE_API_KEY`. */
+  apiKey?: string;
+  /** Defaults to `TOOLHOUSE_BASE_URL`, else `https://api.toolhouse.ai/v1`. With a base URL of your own (a proxy that adds the key) no key is needed. */
+  baseUrl?: string;
+  /** Bound on each attempt, headers and body together, in ms (default 60000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 2; 0 to 10). */
+  maxRetries?: number;
+  /** A `fetch` to use instead of the global one. */
+  fetch?: typeof fetch;
+}
+
+/** Options of one call. */
+export interface RequestOptions extends ClientOptions {
+  /** Aborting it rejects the call at once with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Options of `waitForRun`. */
+export interface WaitOptions extends RequestOptions {
+  /** A fixed pause between polls, in ms. By default polling starts at 1 s and slows to 10 s. */
+  pollIntervalMs?: number;
+  /** Bound on the whole wait, in ms; past it the wait rejects with `WaitTimeoutError`. */
+  maxWaitMs?: number;
+  /** Called with the run each time its status changes (and with the first run read). */
+  onUpdate?: (run: AgentRun) => void;
+}
+
+/** What `createRun` starts. */
+export interface CreateRunParams {
+  /** The agent: the chat id (a UUID) from Agent Studio's Share button. */
+  chatId: string;
+  /** Values for `{name}` placeholders in the agent's prompt; numbers and booleans are sent as strings. */
+  vars?: Record<string, string | number | boolean>;
+  /** Set of MCP servers (service default: `"default"`). */
+  bundle?: string;
+  /** End-user id that scopes the agent's memory (service default: `"default"`). */
+  toolhouseId?: string;
+  /** The service POSTs to this absolute http(s) URL when the run ends. */
+  callbackUrl?: string;
+}
+
+/** A run's status; an unknown status is kept as its string and means "not finished". */
+export type RunStatus = "queued" | "in_progress" | "completed" | "failed" | (string & {});
+
+/** One Agent Run, read leniently: missing fields are `null`, and `raw` keeps the run exactly as the service sent it. */
+export interface AgentRun {
+  id: string;
+  chatId: string;
+  status: RunStatus;
+  /** The run's conversation: `{ role, content }` items, as sent. A failed run carries its errors here. */
+  results: unknown[];
+  /** The agent's final answer; `null` until the run ends. */
+  lastAgentMessage: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  bundle: string | null;
+  toolhouseId: string | null;
+  vars: Record<string, string> | null;
+  callbackUrl: string | null;
+  error: string | null;
+  /** The run object exactly as the service sent it, unknown fields included. */
+  raw: object;
+}
+"#;
+
+    fn unwrap(options: Option<JsValue>) -> JsValue {
+        options.unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn spawn(f: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+        future_to_promise(f)
+    }
+
+    /// Starts an agent run; resolves with the run as queued.
+    ///
+    /// @example
+    /// const run = await createRun({ chatId, vars: { name: "Ada" } });
+    #[wasm_bindgen(js_name = createRun, unchecked_return_type = "Promise<AgentRun>")]
+    pub fn create_run(
+        #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        spawn(client::create_run(Settings::default(), params, unwrap(options)))
+    }
+
+    /// Reads a run.
+    #[wasm_bindgen(js_name = getRun, unchecked_return_type = "Promise<AgentRun>")]
+    pub fn get_run(
+        #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        spawn(client::get_run(Settings::default(), run_id, unwrap(options)))
+    }
+
+    /// Adds a message to a completed run, which queues it again (the agent keeps its
+    /// context). Rejects with `RunNotCompletedError` if the run is not completed.
+    #[wasm_bindgen(js_name = continueRun, unchecked_return_type = "Promise<AgentRun>")]
+    pub fn continue_run(
+        #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        spawn(client::continue_run(Settings::default(), run_id, message, unwrap(options)))
+    }
+
+    /// Polls a run until it is `completed` or `failed`, and resolves with it (a failed
+    /// run resolves; it does not reject).
+    #[wasm_bindgen(js_name = waitForRun, unchecked_return_type = "Promise<AgentRun>")]
+    pub fn wait_for_run(
+        #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        spawn(client::wait_for_run(Settings::default(), run_id, unwrap(options)))
+    }
+
+    /// Lists the caller's runs.
+    #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<AgentRun[]>")]
+    pub fn list_runs(#[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>) -> Promise {
+        spawn(client::list_runs(Settings::default(), unwrap(options)))
+    }
+
+    /// A client that keeps its options, so calls need not repeat them. Per-call options
+    /// override the client's.
+    ///
+    /// @example
+    /// const runs = new AgentRuns({ apiKey: process.env.TOOLHOUSE_API_KEY });
+    /// const run = await runs.createRun({ chatId });
+    #[wasm_bindgen(js_name = AgentRuns)]
+    pub struct AgentRuns {
+        settings: Settings,
+    }
+
+    #[wasm_bindgen(js_class = AgentRuns)]
+    impl AgentRuns {
+        /// Checks the options now (a bad one throws `ValidationError`); the key and base
+        /// URL defaults are read at each call.
+        #[wasm_bindgen(constructor)]
+        pub fn new(#[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: Option<JsValue>) -> Result<AgentRuns, JsValue> {
+            Ok(AgentRuns { settings: client::client_settings(&unwrap(options))? })
+        }
+
+        /// Starts an agent run; resolves with the run as queued.
+        #[wasm_bindgen(js_name = createRun, unchecked_return_type = "Promise<AgentRun>")]
+        pub fn create_run(
+            &self,
+            #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
+            #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+        ) -> Promise {
+            spawn(client::create_run(self.settings.clone(), params, unwrap(options)))
+        }
+
+        /// Reads a run.
+        #[wasm_bindgen(js_name = getRun, unchecked_return_type = "Promise<AgentRun>")]
+        pub fn get_run(
+            &self,
+            #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
+            #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+        ) -> Promise {
+            spawn(client::get_run(self.settings.clone(), run_id, unwrap(options)))
+        }
+
+        /// Adds a message to a completed run, which queues it again.
+        #[wasm_bindgen(js_name = continueRun, unchecked_return_type = "Promise<AgentRun>")]
+        pub fn continue_run(
+            &self,
+            #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
+            #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
+            #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+        ) -> Promise {
+            spawn(client::continue_run(self.settings.clone(), run_id, message, unwrap(options)))
+        }
+
+        /// Polls a run until it is `completed` or `failed`, and resolves with it.
+        #[wasm_bindgen(js_name = waitForRun, unchecked_return_type = "Promise<AgentRun>")]
+        pub fn wait_for_run(
+            &self,
+            #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
+            #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
+        ) -> Promise {
+            spawn(client::wait_for_run(self.settings.clone(), run_id, unwrap(options)))
+        }
+
+        /// Lists the caller's runs.
+        #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<AgentRun[]>")]
+        pub fn list_runs(&self, #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>) -> Promise {
+            spawn(client::list_runs(self.settings.clone(), unwrap(options)))
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The Run as the service sends it, read leniently: every field but `id` and `status`
+//! may be missing, null or of another type, and the whole object is kept as `raw`.
+
+use crate::error::Error;
+use crate::json::JsonView;
+
+/// A status the client knows; any other string is kept and treated as not finished.
+pub fn is_terminal(status: &str) -> bool {
+    status == "completed" || status == "failed"
+}
+
+/// A run read from the service. `V` is the JSON value type (a `JsValue` in wasm).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run<V> {
+    pub id: String,
+    pub chat_id: String,
+    pub status: String,
+    /// The `results` array as sent; `None` when missing or not an array.
+    pub results: Option<V>,
+    pub last_agent_message: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub bundle: Option<String>,
+    pub toolhouse_id: Option<String>,
+    /// `vars` with string values (numbers and booleans written as strings, others left
+    /// out; `raw` keeps them all); `None` when missing or not an object.
+    pub vars: Option<Vec<(String, String)>>,
+    pub callback_url: Option<String>,
+    pub error: Option<String>,
+    /// The run exactly as sent.
+    pub raw: V,
+}
+
+/// What the caller already knows of the run, used where the service leaves a field out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    pub id: Option<&'a str>,
+    pub chat_id: Option<&'a str>,
+}
+
+/// The `data` member of a `{"data": …}` envelope.
+pub fn envelope_data<V: JsonView>(status: u16, body: &V) -> Result<V, Error> {
+    if !body.is_object() {
+        return Err(Error::bad_response(status, "the body is not a JSON object"));
+    }
+    match body.field("data") {
+        Some(data) if !data.is_null() => Ok(data),
+        _ => Err(Error::bad_response(status, "the body has no \"data\"")),
+    }
+}
+
+/// Reads one run from the value of `data`.
+pub fn parse_run<V: JsonView>(status: u16, data: V, known: Known<'_>) -> Result<Run<V>, Error> {
+    if !data.is_object() {
+        return Err(Error::bad_response(status, "\"data\" is not a run object"));
+    }
+    let text = |key: &str| data.field(key).and_then(|v| v.as_str());
+    let id = text("id")
+        .or_else(|| known.id.map(str::to_owned))
+        .ok_or_else(|| Error::bad_response(status, "the run has no \"id\""))?;
+    let status_text = text("status").ok_or_else(|| Error::bad_response(status, "the run has no \"status\""))?;
+    let chat_id = text("chat_id").or_else(|| known.chat_id.map(str::to_owned)).unwrap_or_default();
+    let results = data.field("results").filter(JsonView::is_array);
+    let vars = data.field("vars").and_then(|v| {
+        let keys = v.keys()?;
+        Some(
+            keys.into_iter()
+                .filter_map(|k| {
+                    let value = v.field(&k)?.scalar_text()?;
+                    Some((k, value))
+                })
+                .collect(),
+        )
+    });
+    Ok(Run {
+        id,
+        chat_id,
+        status: status_text,
+        results,
+        last_agent_message: text("last_agent_message"),
+        created_at: text("created_at"),
+        updated_at: text("updated_at"),
+        bundle: text("bundle"),
+        toolhouse_id: text("toolhouse_id"),
+        vars,
+        callback_url: text("callback_url"),
+        error: text("error"),
+        raw: data,
+    })
+}
+
+/// Reads the list of `GET /agent-runs`: `{"data": [Run, …]}`. Items that are not runs
+/// make the whole answer an error rather than silently shrinking the list.
+pub fn parse_run_list<V: JsonView>(status: u16, body: &V) -> Result<Vec<Run<V>>, Error> {
+    let data = envelope_data(status, body)?;
+    let items = data.items().ok_or_else(|| Error::bad_response(status, "\"data\" is not an array"))?;
+    items.into_iter().map(|item| parse_run(status, item, Known::default())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    fn documented_run() -> Value {
+        json!({
+            "id": "bcb7e865-9e6c-4a1b-8c2d-c0110fdf5c2e",
+            "chat_id": "a3a26d33-6f4d-4490-a56f-e17f867ba451",
+            "callback_url": "https://webhooks.example.com/my-webhook",
+            "status": "queued",
+            "results": [],
+            "last_agent_message": null,
+            "created_at": "2025-01-15T01:46:23.568338",
+            "updated_at": "2025-01-15T01:46:59.270078",
+            "bundle": "default",
+            "toolhouse_id": "default"
+        })
+    }
+
+    #[test]
+    fn the_documented_run_reads_field_by_field() {
+        let run = parse_run(200, documented_run(), Known::default()).unwrap();
+        assert_eq!(run.id, "bcb7e865-9e6c-4a1b-8c2d-c0110fdf5c2e");
+        assert_eq!(run.chat_id, "a3a26d33-6f4d-4490-a56f-e17f867ba451");
+        assert_eq!(run.status, "queued");
+        assert_eq!(run.last_agent_message, None);
+        assert_eq!(run.updated_at.as_deref(), Some("2025-01-15T01:46:59.270078"));
+        assert_eq!(run.callback_url.as_deref(), Some("https://webhooks.example.com/my-webhook"));
+        assert_eq!(run.vars, None);
+        assert_eq!(run.raw, documented_run());
+    }
+
+    #[test]
+    fn a_create_answer_without_chat_id_takes_the_known_one() {
+        let mut data = documented_run();
+        data.as_object_mut().unwrap().remove("chat_id");
+        let known = Known { id: None, chat_id: Some("a3a26d33-6f4d-4490-a56f-e17f867ba451") };
+        let run = parse_run(200, data, known).unwrap();
+        assert_eq!(run.chat_id, "a3a26d33-6f4d-4490-a56f-e17f867ba451");
+    }
+
+    #[test]
+    fn unknown_status_is_kept_as_its_string_and_is_not_terminal() {
+        let mut data = documented_run();
+        data["status"] = json!("paused_for_review");
+        let run = parse_run(200, data, Known::default()).unwrap();
+        assert_eq!(run.status, "paused_for_review");
+        assert!(!is_terminal(&run.status));
+        assert!(is_terminal("completed") && is_terminal("failed"));
+        assert!(!is_terminal("queued") && !is_terminal("in_progress"));
+    }
+
+    #[test]
+    fn unknown_fields_stay_in_raw() {
+        let mut data = documented_run();
+        data["new_field"] = json!({"nested": [1, 2, 3]});
+        let run = parse_run(200, data.clone(), Known::default()).unwrap();
+        assert_eq!(run.raw["new_field"], json!({"nested": [1, 2, 3]}));
+    }
+
+    #[test]
+    fn fields_of_the_wrong_type_become_none() {
+        let data = json!({"id": "x", "status": "completed", "results": "oops", "last_agent_message": 5,
+                          "created_at": false, "vars": [1], "bundle": {"a": 1}});
+        let run = parse_run(200, data, Known::default()).unwrap();
+        assert_eq!(run.results, None);
+        assert_eq!(run.last_agent_message, None);
+        assert_eq!(run.created_at, None);
+        assert_eq!(run.bundle, None);
+        assert_eq!(run.vars, None);
+    }
+
+    #[test]
+    fn vars_keep_strings_and_write_numbers_and_booleans_as_strings() {
+        let data = json!({"id": "x", "status": "queued", "vars": {"name": "Ada", "n": 3, "ok": true, "o": {"x": 1}}});
+        let run = parse_run(200, data, Known::default()).unwrap();
+        let mut vars = run.vars.unwrap();
+        vars.sort();
+        assert_eq!(vars, vec![("n".into(), "3".into()), ("name".into(), "Ada".into()), ("ok".into(), "true".into())]);
+    }
+
+    #[test]
+    fn a_run_without_status_is_a_bad_response() {
+        let err = parse_run(200, json!({"id": "x"}), Known::default()).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Service);
+        assert!(err.message.contains("no \"status\""), "{}", err.message);
+    }
+
+    #[test]
+    fn a_run_without_id_takes_the_requested_id_or_fails() {
+        let data = json!({"status": "queued"});
+        let run = parse_run(200, data.clone(), Known { id: Some("abc"), chat_id: None }).unwrap();
+        assert_eq!(run.id, "abc");
+        assert!(parse_run(200, data, Known::default()).is_err());
+    }
+
+    #[test]
+    fn envelope_without_data_is_a_bad_response() {
+        for body in [json!({}), json!({"data": null}), json!([]), json!("x"), json!(null)] {
+            let err = envelope_data(200, &body).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Service);
+            assert_eq!(err.status, Some(200));
+        }
+    }
+
+    #[test]
+    fn list_reads_every_item_and_rejects_a_non_array() {
+        let body = json!({"data": [documented_run(), {"id": "b", "status": "failed", "error": "boom"}]});
+        let runs = parse_run_list(200, &body).unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[1].error.as_deref(), Some("boom"));
+        assert!(parse_run_list(200, &json!({"data": {"id": "x"}})).is_err());
+        assert!(parse_run_list(200, &json!({"data": []})).unwrap().is_empty());
+    }
+
+    fn arbitrary_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+            "[a-z_]{0,12}".prop_map(Value::String),
+            prop_oneof![Just("completed"), Just("failed"), Just("queued"), Just("id"), Just("status")]
+                .prop_map(|s| Value::String(s.into())),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            let keys = prop_oneof![
+                Just("id".to_string()), Just("status".to_string()), Just("data".to_string()),
+                Just("results".to_string()), Just("vars".to_string()), Just("detail".to_string()),
+                Just("msg".to_string()), Just("loc".to_string()), "[a-z]{1,6}",
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(keys, inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn no_json_value_makes_the_parsers_panic(body in arbitrary_json(), status in 100u16..600) {
+            let _ = envelope_data(status, &body).and_then(|d| parse_run(status, d, Known::default()));
+            let _ = parse_run_list(status, &body);
+            let _ = Error::from_response(status, Some(&body), "");
+        }
+
+        #[test]
+        fn every_parsed_run_keeps_its_raw_value(body in arbitrary_json()) {
+            if let Ok(run) = parse_run(200, body.clone(), Known::default()) {
+                prop_assert_eq!(run.raw, body);
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The only code that touches the network and the clock: `fetch` (the global one or
+//! the caller's), `setTimeout`, `AbortController`. Nothing here uses `window`, so the
+//! same code runs in Node, Deno, Bun, pages, workers and extension service workers.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::js::{get, set};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+
+    /// An `AbortSignal` (only what is used here).
+    #[wasm_bindgen(js_name = AbortSignal)]
+    #[derive(Clone)]
+    pub type Signal;
+    #[wasm_bindgen(method, getter)]
+    fn aborted(this: &Signal) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn reason(this: &Signal) -> JsValue;
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_event_listener(this: &Signal, kind: &str, listener: &Function);
+    #[wasm_bindgen(method, js_name = removeEventListener)]
+    fn remove_event_listener(this: &Signal, kind: &str, listener: &Function);
+
+    #[wasm_bindgen(js_name = AbortController)]
+    #[derive(Clone)]
+    type Controller;
+    #[wasm_bindgen(constructor, js_class = "AbortController")]
+    fn new() -> Controller;
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &Controller) -> Signal;
+    #[wasm_bindgen(method)]
+    fn abort(this: &Controller, reason: &JsValue);
+}
+
+impl Signal {
+    /// The signal's reason if it has been aborted.
+    pub fn abort_reason(&self) -> Option<JsValue> {
+        self.aborted().then(|| self.reason())
+    }
+
+    /// Accepts anything with the shape of an `AbortSignal`.
+    pub fn from_js(value: JsValue) -> Option<Signal> {
+        let looks_like_signal = get(&value, "aborted").as_bool().is_some()
+            && get(&value, "addEventListener").is_function()
+            && get(&value, "removeEventListener").is_function();
+        looks_like_signal.then(|| value.unchecked_into())
+    }
+}
+
+/// A callback registered with `setTimeout`, cleared when dropped.
+struct Timer {
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    fn start(ms: f64, callback: impl FnMut() + 'static) -> Timer {
+        let callback = Closure::<dyn FnMut()>::new(callback);
+        let id = set_timeout(callback.as_ref().unchecked_ref(), ms);
+        Timer { id, _callback: callback }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}
+
+/// An `abort` listener on the caller's signal, removed when dropped.
+struct AbortListener {
+    signal: Signal,
+    callback: Closure<dyn FnMut()>,
+}
+
+impl AbortListener {
+    fn start(signal: &Signal, callback: impl FnMut() + 'static) -> AbortListener {
+        let callback = Closure::<dyn FnMut()>::new(callback);
+        signal.add_event_listener("abort", callback.as_ref().unchecked_ref());
+        AbortListener { signal: signal.clone(), callback }
+    }
+}
+
+impl Drop for AbortListener {
+    fn drop(&mut self) {
+        self.signal.remove_event_listener("abort", self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// Waits `ms` milliseconds; an abort of `signal` ends the wait at once with its reason.
+/// No timer or listener outlives the call.
+pub async fn sleep(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
+    if let Some(reason) = signal.and_then(Signal::abort_reason) {
+        return Err(reason);
+    }
+    let mut settle: Option<(Function, Function)> = None;
+    let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
+    let Some((resolve, reject)) = settle else { return Ok(()) };
+    let _timer = Timer::start(ms, move || {
+        let _ = resolve.call0(&JsValue::UNDEFINED);
+    });
+    let _listener = signal.map(|s| {
+        let s2 = s.clone();
+        AbortListener::start(s, move || {
+            let _ = reject.call1(&JsValue::UNDEFINED, &s2.reason());
+        })
+    });
+    JsFuture::from(promise).await.map(|_| ())
+}
+
+/// One HTTP request.
+pub struct HttpRequest<'a> {
+    pub method: &'static str,
+    pub url: &'a str,
+    pub body: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+}
+
+/// What came back.
+pub struct HttpResponse {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub text: String,
+}
+
+/// Why no response came back.
+pub enum Failure {
+    /// The caller's signal fired; carries its reason.
+    Aborted(JsValue),
+    /// `timeout_ms` passed before the whole body arrived.
+    Timeout,
+    /// `fetch` rejected (refused, reset, DNS, CORS…); carries what it rejected with.
+    Connection(JsValue),
+    /// The `fetch` given returned something that is not a `Response`.
+    NotAResponse,
+}
+
+/// Sends one request through `fetch`, bounding headers and body together by
+/// `timeout_ms`, and following the caller's `signal`.
+pub async fn send(
+    fetch: &Function,
+    request: &HttpRequest<'_>,
+    timeout_ms: f64,
+    signal: Option<&Signal>,
+) -> Result<HttpResponse, Failure> {
+    if let Some(reason) = signal.and_then(Signal::abort_reason) {
+        return Err(Failure::Aborted(reason));
+    }
+    let controller = Controller::new();
+    let timed_out = Rc::new(Cell::new(false));
+    let _timer = {
+        let (controller, timed_out) = (controller.clone(), timed_out.clone());
+        Timer::start(timeout_ms, move || {
+            timed_out.set(true);
+            controller.abort(&JsValue::UNDEFINED);
+        })
+    };
+    let _listener = signal.map(|s| {
+        let (controller, s2) = (controller.clone(), s.clone());
+        AbortListener::start(s, move || controller.abort(&s2.reason()))
+    });
+    let why = |error: JsValue| {
+        if let Some(reason) = signal.and_then(Signal::abort_reason) {
+            Failure::Aborted(reason)
+        } else if timed_out.get() {
+            Failure::Timeout
+        } else {
+            Failure::Connection(error)
+        }
+    };
+
+    let init = Object::new();
+    set(&init, "method", &JsValue::from_str(request.method));
+    let headers = Object::new();
+    set(&headers, "Accept", &JsValue::from_str("application/json"));
+    if request.body.is_some() {
+        set(&headers, "Content-Type", &JsValue::from_str("application/json"));
+    }
+    if let Some(auth) = request.authorization {
+        set(&headers, "Authorization", &JsValue::from_str(auth));
+    }
+    set(&init, "headers", &headers);
+    if let Some(body) = request.body {
+        set(&init, "body", &JsValue::from_str(body));
+    }
+    set(&init, "signal", &controller.signal());
+
+    let pending = fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(request.url), &init).map_err(&why)?;
+    let response = JsFuture::from(Promise::resolve(&pending)).await.map_err(&why)?;
+
+    let status = get(&response, "status").as_f64().filter(|s| (100.0..=599.0).contains(s)).ok_or(Failure::NotAResponse)?;
+    let headers = get(&response, "headers");
+    let retry_after = get(&headers, "get")
+        .dyn_into::<Function>()
+        .ok()
+        .and_then(|f| f.call1(&headers, &JsValue::from_str("retry-after")).ok())
+        .and_then(|v| v.as_string());
+    let text_fn = get(&response, "text").dyn_into::<Function>().map_err(|_| Failure::NotAResponse)?;
+    let text_promise = text_fn.call0(&response).map_err(&why)?;
+    let text = JsFuture::from(Promise::resolve(&text_promise)).await.map_err(&why)?;
+    Ok(HttpResponse { status: status as u16, retry_after, text: text.as_string().unwrap_or_default() })
+}
+
+/// The global `fetch`, looked up at call time so that a polyfill installed later counts.
+pub fn global_fetch() -> Option<Function> {
+    get(&js_sys::global(), "fetch").dyn_into::<Function>().ok()
+}
