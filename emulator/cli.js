@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// @ts-check
+// toolhouse-agent-runs-emulator [--port N] [--host H] [--agents FILE] [--time-scale F]
+//                               [--queue-ms N] [--api-key KEY] [--no-cors] [--verbose]
+// Prints "listening on http://HOST:PORT" as its first line; the API is under /v1.
+import { parseArgs } from "node:util";
+import { startEmulator } from "./server.js";
+
+const usage = "usage: toolhouse-agent-runs-emulator [--port N] [--host H] [--agents FILE] [--time-scale F] [--queue-ms N] [--api-key KEY] [--no-cors] [--verbose]";
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      port: { type: "string", default: "0" },
+      host: { type: "string", default: "127.0.0.1" },
+      agents: { type: "string" },
+      "time-scale": { type: "string", default: "1" },
+      "queue-ms": { type: "string", default: "500" },
+      "api-key": { type: "string" },
+      "no-cors": { type: "boolean", default: false },
+      verbose: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  }));
+} catch (e) {
+  console.error(`${/** @type {Error} */ (e).message}\n${usage}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const number = (name, text, min, max) => {
+  const n = Number(text);
+  if (text === "" || !Number.isFinite(n) || n < min || n > max) {
+    console.error(`--${name} must be a number from ${min} to ${max}\n${usage}`);
+    process.exit(2);
+  }
+  return n;
+};
+try {
+  const emulator = await startEmulator({
+    port: number("port", values.port, 0, 65535),
+    host: values.host,
+    agentsFile: values.agents,
+    timeScale: number("time-scale", values["time-scale"], 0, 1000),
+    queueMs: number("queue-ms", values["queue-ms"], 0, 3_600_000),
+    apiKey: values["api-key"],
+    cors: !values["no-cors"],
+    quiet: !values.verbose,
+  });
+  console.log(`listening on ${emulator.url}`);
+  console.log(`API base URL: ${emulator.baseUrl} (any Bearer key${values["api-key"] ? " equal to --api-key" : ""}); agents: ${emulator.url}/_emulator/agents`);
+  const stop = () => emulator.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+} catch (e) {
+  console.error(`emulator: ${/** @type {Error} */ (e).message}`);
+  process.exit(1);
+}
