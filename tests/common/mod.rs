@@ -1,0 +1,236 @@
+//! The binding layer's behaviour, run by each test file in its own JS environment
+//! (Node, a browser page, a browser service worker). The scripted fetch stands in for
+//! the network, so these check what the wasm does with real JS values and promises.
+
+use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+#[wasm_bindgen(module = "/tests/support/fake_fetch.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = scriptedFetch)]
+    fn scripted_fetch(answers: JsValue) -> JsValue;
+    fn options(fetch: &JsValue, extra: JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = errorName)]
+    fn error_name(err: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = abortAfter)]
+    fn abort_after(ms: f64, reason: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = runBody)]
+    fn run_body(status: &str, extra: JsValue) -> JsValue;
+}
+
+const RUN: &str = "a3a26d33-6f4d-4490-a56f-e17f867ba451";
+const CHAT: &str = "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21";
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn parse(json: &str) -> JsValue {
+    JSON::parse(json).unwrap()
+}
+
+fn answers(items: &[JsValue]) -> JsValue {
+    items.iter().collect::<Array>().into()
+}
+
+fn ok(status: &str) -> JsValue {
+    let a = Object::new();
+    Reflect::set(&a, &"body".into(), &run_body(status, JsValue::UNDEFINED)).unwrap();
+    a.into()
+}
+
+fn error_answer(status: u16, body: &str, retry_after: Option<&str>) -> JsValue {
+    let a = Object::new();
+    Reflect::set(&a, &"status".into(), &JsValue::from(status)).unwrap();
+    Reflect::set(&a, &"body".into(), &JsValue::from_str(body)).unwrap();
+    if let Some(ra) = retry_after {
+        Reflect::set(&a, &"headers".into(), &parse(&format!("{{\"retry-after\":\"{ra}\"}}"))).unwrap();
+    }
+    a.into()
+}
+
+async fn settle(p: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
+
+fn requests(fake: &JsValue) -> Array {
+    get(fake, "requests").into()
+}
+
+#[wasm_bindgen_test]
+async fn create_run_posts_snake_case_json_with_a_bearer_key_and_string_vars() {
+    let fake = scripted_fetch(answers(&[ok("queued")]));
+    let params = parse(&format!(r#"{{"chatId":"{CHAT}","vars":{{"name":"Ada","n":3,"ok":true}},"toolhouseId":"u1"}}"#));
+    let run = settle(toolhouse_agent_runs::create_run(params, Some(options(&get(&fake, "fetch"), JsValue::UNDEFINED))))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, "status").as_string().unwrap(), "queued");
+    let req = requests(&fake).get(0);
+    assert_eq!(get(&req, "method").as_string().unwrap(), "POST");
+    assert_eq!(get(&req, "url").as_string().unwrap(), "https://api.example.test/v1/agent-runs");
+    assert_eq!(get(&get(&req, "headers"), "Authorization").as_string().unwrap(), "Bearer th-test");
+    let body = parse(&get(&req, "body").as_string().unwrap());
+    assert_eq!(get(&body, "chat_id").as_string().unwrap(), CHAT);
+    assert_eq!(get(&get(&body, "vars"), "n").as_string().unwrap(), "3");
+    assert_eq!(get(&get(&body, "vars"), "ok").as_string().unwrap(), "true");
+    assert_eq!(get(&body, "toolhouse_id").as_string().unwrap(), "u1");
+}
+
+#[wasm_bindgen_test]
+async fn get_run_maps_fields_and_keeps_unknown_ones_in_raw() {
+    let extra = parse(r#"{"last_agent_message":"hi","future_field":{"x":[1]}}"#);
+    let a = Object::new();
+    Reflect::set(&a, &"body".into(), &run_body("completed", extra)).unwrap();
+    let fake = scripted_fetch(answers(&[a.into()]));
+    let run = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(options(&get(&fake, "fetch"), JsValue::UNDEFINED))))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, "lastAgentMessage").as_string().unwrap(), "hi");
+    assert_eq!(get(&run, "chatId").as_string().unwrap(), CHAT);
+    assert!(get(&run, "createdAt").is_null());
+    let future = get(&get(&run, "raw"), "future_field");
+    assert_eq!(JSON::stringify(&future).unwrap().as_string().unwrap(), r#"{"x":[1]}"#);
+}
+
+#[wasm_bindgen_test]
+async fn each_error_status_rejects_with_its_class_and_the_service_detail() {
+    let cases = [
+        (401, "AuthenticationError"),
+        (402, "InsufficientCreditsError"),
+        (403, "PermissionDeniedError"),
+        (404, "NotFoundError"),
+        (406, "RunNotCompletedError"),
+        (422, "ValidationError"),
+    ];
+    for (status, class) in cases {
+        let fake = scripted_fetch(answers(&[error_answer(status, r#"{"detail":"nope"}"#, None)]));
+        let err = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(options(&get(&fake, "fetch"), JsValue::UNDEFINED))))
+            .await
+            .unwrap_err();
+        assert_eq!(error_name(&err).as_string().unwrap(), class);
+        assert_eq!(get(&err, "status").as_f64().unwrap(), f64::from(status));
+        assert!(get(&err, "message").as_string().unwrap().ends_with(": nope"));
+        assert!(err.is_instance_of::<js_sys::Error>());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn rate_limits_are_retried_after_retry_after_then_reported_with_it() {
+    let fake = scripted_fetch(answers(&[error_answer(429, "{}", Some("0"))]));
+    let opts = options(&get(&fake, "fetch"), parse(r#"{"maxRetries":2}"#));
+    let err = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(opts))).await.unwrap_err();
+    assert_eq!(error_name(&err).as_string().unwrap(), "RateLimitError");
+    assert_eq!(get(&err, "retryAfterMs").as_f64().unwrap(), 0.0);
+    assert_eq!(requests(&fake).length(), 3);
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_create_is_not_retried_since_it_may_have_started_a_run() {
+    let fake = scripted_fetch(answers(&[error_answer(502, "<html>bad gateway</html>", None)]));
+    let params = parse(&format!(r#"{{"chatId":"{CHAT}"}}"#));
+    let err = settle(toolhouse_agent_runs::create_run(params, Some(options(&get(&fake, "fetch"), JsValue::UNDEFINED))))
+        .await
+        .unwrap_err();
+    assert_eq!(error_name(&err).as_string().unwrap(), "ServerError");
+    assert_eq!(get(&err, "message").as_string().unwrap(), "502 Bad Gateway");
+    assert_eq!(requests(&fake).length(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_hung_request_ends_with_a_timeout_error() {
+    let fake = scripted_fetch(answers(&["hang".into()]));
+    let opts = options(&get(&fake, "fetch"), parse(r#"{"timeoutMs":30,"maxRetries":0}"#));
+    let err = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(opts))).await.unwrap_err();
+    assert_eq!(error_name(&err).as_string().unwrap(), "TimeoutError");
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_connection_is_a_connection_error() {
+    let fake = scripted_fetch(answers(&["refuse".into()]));
+    let opts = options(&get(&fake, "fetch"), parse(r#"{"maxRetries":0}"#));
+    let err = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(opts))).await.unwrap_err();
+    assert_eq!(error_name(&err).as_string().unwrap(), "ConnectionError");
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_is_a_validation_error_before_any_request() {
+    let fake = scripted_fetch(answers(&[ok("queued")]));
+    let f = get(&fake, "fetch");
+    let bad_vars = parse(&format!(r#"{{"chatId":"{CHAT}","vars":{{"when":{{"d":1}}}}}}"#));
+    let cases = [
+        toolhouse_agent_runs::create_run(bad_vars, Some(options(&f, JsValue::UNDEFINED))),
+        toolhouse_agent_runs::get_run("../etc".into(), Some(options(&f, JsValue::UNDEFINED))),
+        toolhouse_agent_runs::continue_run(RUN.into(), "".into(), Some(options(&f, JsValue::UNDEFINED))),
+        toolhouse_agent_runs::get_run(RUN.into(), Some(options(&f, parse(r#"{"timeoutMs":-5}"#)))),
+    ];
+    for p in cases {
+        let err = settle(p).await.unwrap_err();
+        assert_eq!(error_name(&err).as_string().unwrap(), "ValidationError");
+        assert_eq!(Array::from(&get(&err, "details")).length(), 1);
+    }
+    assert_eq!(requests(&fake).length(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_non_json_success_body_is_a_typed_error_and_the_module_keeps_working() {
+    let fake = scripted_fetch(answers(&[error_answer(200, "<html>oops", None), ok("queued")]));
+    let f = get(&fake, "fetch");
+    let err = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(options(&f, JsValue::UNDEFINED)))).await.unwrap_err();
+    assert_eq!(error_name(&err).as_string().unwrap(), "AgentRunsError");
+    let run = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(options(&f, JsValue::UNDEFINED)))).await.unwrap();
+    assert_eq!(get(&run, "status").as_string().unwrap(), "queued");
+}
+
+#[wasm_bindgen_test]
+async fn wait_for_run_resolves_with_a_failed_run_and_reports_each_change() {
+    let fake = scripted_fetch(answers(&[ok("queued"), ok("queued"), ok("in_progress"), ok("failed")]));
+    let seen = Array::new();
+    let seen2 = seen.clone();
+    let on_update = Closure::<dyn FnMut(JsValue)>::new(move |run: JsValue| {
+        seen2.push(&get(&run, "status"));
+    });
+    let extra = Object::new();
+    Reflect::set(&extra, &"pollIntervalMs".into(), &JsValue::from(1)).unwrap();
+    Reflect::set(&extra, &"onUpdate".into(), on_update.as_ref()).unwrap();
+    let run = settle(toolhouse_agent_runs::wait_for_run(RUN.into(), Some(options(&get(&fake, "fetch"), extra.into()))))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, "status").as_string().unwrap(), "failed");
+    let statuses: Vec<String> = seen.iter().filter_map(|s| s.as_string()).collect();
+    assert_eq!(statuses, ["queued", "in_progress", "failed"]);
+    assert_eq!(requests(&fake).length(), 4);
+}
+
+#[wasm_bindgen_test]
+async fn an_abort_during_the_poll_sleep_rejects_with_the_signals_reason() {
+    let fake = scripted_fetch(answers(&[ok("queued")]));
+    let reason = JsValue::from_str("user pressed stop");
+    let extra = Object::new();
+    Reflect::set(&extra, &"signal".into(), &abort_after(20.0, &reason)).unwrap();
+    Reflect::set(&extra, &"pollIntervalMs".into(), &JsValue::from(60_000)).unwrap();
+    let err = settle(toolhouse_agent_runs::wait_for_run(RUN.into(), Some(options(&get(&fake, "fetch"), extra.into()))))
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_string().unwrap(), "user pressed stop");
+}
+
+#[wasm_bindgen_test]
+async fn max_wait_ms_ends_the_wait_with_the_last_run() {
+    let fake = scripted_fetch(answers(&[ok("in_progress")]));
+    let opts = options(&get(&fake, "fetch"), parse(r#"{"pollIntervalMs":10,"maxWaitMs":40}"#));
+    let err = settle(toolhouse_agent_runs::wait_for_run(RUN.into(), Some(opts))).await.unwrap_err();
+    assert_eq!(error_name(&err).as_string().unwrap(), "WaitTimeoutError");
+    assert_eq!(get(&get(&err, "lastRun"), "status").as_string().unwrap(), "in_progress");
+}
+
+#[wasm_bindgen_test]
+fn the_client_class_checks_its_options_when_built() {
+    assert!(toolhouse_agent_runs::AgentRuns::new(Some(parse(r#"{"maxRetries":99}"#))).is_err());
+    assert!(toolhouse_agent_runs::AgentRuns::new(Some(parse(r#"{"apiKey":"th-1"}"#))).is_ok());
+    let f: Function = Function::new_no_args("return 1");
+    let o = Object::new();
+    Reflect::set(&o, &"fetch".into(), &f).unwrap();
+    assert!(toolhouse_agent_runs::AgentRuns::new(Some(o.into())).is_ok());
+}
