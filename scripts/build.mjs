@@ -64,9 +64,12 @@ const glueTypes = readFileSync(join(wasmOut, "agent_runs.d.ts"), "utf8");
 const initApiStart = glueTypes.indexOf("export type InitInput");
 if (initApiStart < 0) throw new Error("build: wasm-bindgen's d.ts changed shape (no InitInput)");
 const errorTypes = readFileSync(join(typesTmp, "errors.d.ts"), "utf8").replaceAll(`import("../target/wasm-pack/agent_runs.js").`, "");
+// `[Symbol.dispose]` needs lib "esnext.disposable", which most projects do not have:
+// left out of the types (it still works at run time), like wasm-bindgen's init API.
+const glueApi = glueTypes.slice(0, initApiStart).replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/m, "");
 const types = [
   `// Type definitions for toolhouse-agent-runs ${cargoVersion()}`,
-  glueTypes.slice(0, initApiStart).replace("/* tslint:disable */\n/* eslint-disable */\n", "").trim(),
+  glueApi.replace("/* tslint:disable */\n/* eslint-disable */\n", "").trim(),
   errorTypes.trim(),
   "",
 ].join("\n\n");

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `npm test`: everything, in order of speed. Fails at the first failing stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+stage() { printf '\n==== %s\n' "$*"; }
+
+stage "setup"
+bash scripts/setup.sh --browser
+
+stage "cargo test: the pure-Rust core, natively"
+cargo test --quiet
+
+stage "clippy: no unwrap/expect/indexing on input paths"
+cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+
+stage "build: pkg/"
+node scripts/build.mjs
+
+stage "wasm-bindgen-test: the bindings in Node, a Chromium page and a Chromium service worker"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export CHROMEDRIVER=/usr/bin/chromedriver
+cargo test --target wasm32-unknown-unknown --test wasm_node --test wasm_page --test wasm_service_worker
+
+stage "tsc --strict: the .d.ts, with moduleResolution node16 and bundler"
+tsc -p tests/types/tsconfig.json
+tsc -p tests/types/tsconfig.bundler.json
+
+stage "node --test: the package against the emulator"
+node --test tests/js/

@@ -1,0 +1,105 @@
+// Exercises every export of the package's .d.ts under `tsc --strict`. The lines
+// marked "expect-error" prove the types are precise: if a type grew loose (an `any`),
+// the expected error would vanish and tsc would fail.
+import {
+  AgentRuns,
+  createRun,
+  getRun,
+  continueRun,
+  waitForRun,
+  listRuns,
+  AgentRunsError,
+  AuthenticationError,
+  PermissionDeniedError,
+  InsufficientCreditsError,
+  NotFoundError,
+  RunNotCompletedError,
+  ValidationError,
+  RateLimitError,
+  ServerError,
+  ConnectionError,
+  TimeoutError,
+  WaitTimeoutError,
+  type AgentRun,
+  type ClientOptions,
+  type RequestOptions,
+  type WaitOptions,
+  type CreateRunParams,
+  type RunStatus,
+} from "../../pkg/index.js";
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const assertType = <T extends true>(_: T) => {};
+
+const client: ClientOptions = { apiKey: "th-x", baseUrl: "https://api.toolhouse.ai/v1", timeoutMs: 1000, maxRetries: 2, fetch };
+const request: RequestOptions = { ...client, signal: new AbortController().signal };
+const wait: WaitOptions = { ...request, pollIntervalMs: 500, maxWaitMs: 60_000, onUpdate: (run) => console.log(run.status) };
+const params: CreateRunParams = { chatId: "id", vars: { name: "Ada", n: 3, ok: true }, bundle: "b", toolhouseId: "u", callbackUrl: "https://x" };
+
+async function main(): Promise<void> {
+  const run: AgentRun = await createRun(params);
+  await createRun(params, request);
+  const again: AgentRun = await getRun(run.id);
+  await getRun(run.id, request);
+  await continueRun(run.id, "more", request);
+  const ended: AgentRun = await waitForRun(run.id, wait);
+  const all: AgentRun[] = await listRuns();
+  await listRuns(request);
+
+  const runs = new AgentRuns(client);
+  new AgentRuns();
+  await runs.createRun(params);
+  await runs.getRun(run.id, { signal: AbortSignal.timeout(10) });
+  await runs.continueRun(run.id, "hi");
+  await runs.waitForRun(run.id, { maxWaitMs: 10 });
+  await runs.listRuns();
+
+  const status: RunStatus = ended.status;
+  const known: RunStatus = "in_progress";
+  const unknown: RunStatus = "some_future_status";
+  assertType<Equal<typeof again.lastAgentMessage, string | null>>(true);
+  assertType<Equal<typeof run.results, unknown[]>>(true);
+  assertType<Equal<typeof run.vars, Record<string, string> | null>>(true);
+  assertType<Equal<typeof run.raw, object>>(true);
+  console.log(status, known, unknown, all.length);
+
+  // @ts-expect-error chatId is required
+  await createRun({ vars: {} });
+  // @ts-expect-error vars values are strings, numbers or booleans
+  await createRun({ chatId: "x", vars: { d: new Date() } });
+  // @ts-expect-error runId is a string
+  await getRun(42);
+  // @ts-expect-error a message is required
+  await continueRun(run.id);
+  // @ts-expect-error no such option
+  await getRun(run.id, { pollEvery: 3 });
+  // @ts-expect-error onUpdate takes a run
+  await waitForRun(run.id, { onUpdate: (n: number) => n });
+
+  try {
+    await getRun("x");
+  } catch (e) {
+    if (e instanceof AgentRunsError) {
+      const s: number | null = e.status;
+      const b: unknown = e.body;
+      console.log(s, b, e.message, e.name);
+    }
+    if (e instanceof ValidationError) {
+      for (const d of e.details) console.log(d.loc.join("."), d.msg, d.type);
+    }
+    if (e instanceof RateLimitError) {
+      const ms: number | null = e.retryAfterMs;
+      console.log(ms);
+    }
+    if (e instanceof WaitTimeoutError) {
+      const last: AgentRun | null = e.lastRun;
+      console.log(last?.status);
+    }
+    const classes: (typeof AgentRunsError)[] = [
+      AuthenticationError, PermissionDeniedError, InsufficientCreditsError, NotFoundError, RunNotCompletedError,
+      ValidationError, RateLimitError, ServerError, ConnectionError, TimeoutError, WaitTimeoutError,
+    ];
+    console.log(classes.length);
+  }
+}
+void main;
