@@ -26,5 +26,5 @@ stage "tsc --strict: the .d.ts, with moduleResolution node16 and bundler"
 tsc -p tests/types/tsconfig.json
 tsc -p tests/types/tsconfig.bundler.json
 
-stage "node --test: the package against the emulator"
-node --test tests/js/
+stage "node --test: the package against the emulator, in Node and in a Chromium page"
+node --test tests/js/ tests/browser/
