@@ -51,7 +51,12 @@ export function loadAgents(file) {
   return agents;
 }
 
-/** Fills `{name}` placeholders; unknown ones stay as they are. */
+/**
+ * Fills `{name}` placeholders; unknown ones stay as they are.
+ * @param {string} template
+ * @param {Record<string, unknown>} values
+ * @returns {string}
+ */
 export function fill(template, values) {
   return template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, key) => (Object.hasOwn(values, key) ? String(values[key]) : whole));
 }

@@ -78,6 +78,10 @@ writeFileSync(join(pkg, "index.d.cts"), types);
 
 // 4. The rest of the package.
 cpSync(join(root, "emulator"), join(pkg, "emulator"), { recursive: true });
+run(join(root, "node_modules/.bin/tsc"), [
+  "emulator/server.js", "--allowJs", "--declaration", "--emitDeclarationOnly", "--skipLibCheck",
+  "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--types", "node", "--outDir", join(pkg, "emulator"),
+]);
 cpSync(join(root, "README.md"), join(pkg, "README.md"));
 cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 const manifest = {
@@ -96,6 +100,7 @@ const manifest = {
       import: { types: "./index.d.ts", default: "./index.js" },
       require: { types: "./index.d.cts", default: "./index.cjs" },
     },
+    "./emulator": { types: "./emulator/server.d.ts", default: "./emulator/server.js" },
     "./agent_runs.wasm": "./agent_runs.wasm",
     "./package.json": "./package.json",
   },
