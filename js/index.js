@@ -5,8 +5,9 @@
  * call, no top-level await, no dynamic import(), no fetch of a .wasm URL and no bundler
  * plugin. scripts/build.mjs bundles this file into pkg/index.js (ESM) and pkg/index.cjs.
  */
-import { initSync } from "../target/wasm-pack/agent_runs.js";
+import * as wasm from "../target/wasm-pack/agent_runs.js";
 import { wasmBase64 } from "../target/wasm-pack/wasm-base64.js";
+import { AgentRunsError } from "./errors.js";
 
 /**
  * @param {string} text
@@ -22,10 +23,56 @@ function decodeBase64(text) {
 }
 
 // Synchronous compilation is allowed for modules of this size everywhere, Chrome's main
-// thread included (its limit is 8 MB).
-initSync({ module: decodeBase64(wasmBase64) });
+// thread included (its limit is 8 MB). Where WebAssembly is blocked (a Content Security
+// Policy without 'wasm-unsafe-eval'), the import still succeeds and every call fails
+// with an error that says what to change, instead of the whole script dying at import.
+/** @type {AgentRunsError | null} */
+let unavailable = null;
+try {
+  wasm.initSync({ module: decodeBase64(wasmBase64) });
+} catch (cause) {
+  const csp = /Content Security Policy|CSP|unsafe-eval/i.test(String(cause));
+  unavailable = new AgentRunsError(
+    csp
+      ? "toolhouse-agent-runs cannot start: this page's or extension's Content Security Policy blocks WebAssembly; add 'wasm-unsafe-eval' to script-src"
+      : `toolhouse-agent-runs cannot start: WebAssembly failed to load (${String(cause)})`,
+    { cause },
+  );
+}
 
-export { AgentRuns, createRun, getRun, continueRun, waitForRun, listRuns } from "../target/wasm-pack/agent_runs.js";
+/**
+ * @template {(...args: any[]) => Promise<unknown>} F
+ * @param {F} fn
+ * @returns {F}
+ */
+const guard = (fn) => (unavailable ? /** @type {F} */ (() => Promise.reject(unavailable)) : fn);
+
+export const createRun = guard(wasm.createRun);
+export const getRun = guard(wasm.getRun);
+export const continueRun = guard(wasm.continueRun);
+export const waitForRun = guard(wasm.waitForRun);
+export const listRuns = guard(wasm.listRuns);
+/** Stands in for the client class when WebAssembly is blocked: builds, and every call rejects. */
+class UnavailableAgentRuns {
+  createRun() {
+    return Promise.reject(unavailable);
+  }
+  getRun() {
+    return Promise.reject(unavailable);
+  }
+  continueRun() {
+    return Promise.reject(unavailable);
+  }
+  waitForRun() {
+    return Promise.reject(unavailable);
+  }
+  listRuns() {
+    return Promise.reject(unavailable);
+  }
+  free() {}
+}
+export const AgentRuns = unavailable ? /** @type {typeof wasm.AgentRuns} */ (/** @type {unknown} */ (UnavailableAgentRuns)) : wasm.AgentRuns;
+
 export {
   AgentRunsError,
   AuthenticationError,

@@ -4,10 +4,11 @@
 //      with the wasm-bindgen glue and the error classes: pkg/index.js (ESM), pkg/index.cjs
 //   3. the TypeScript declarations: wasm-bindgen's (from the Rust docs) + js/errors.js's
 //   4. the emulator, README, LICENSE and the package.json of the published package
+//      (the .wasm itself is not shipped: every entry embeds it)
 //   5. the gzipped size of each file a user may load
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
@@ -50,7 +51,6 @@ for (const [format, file] of [["esm", "index.js"], ["cjs", "index.cjs"]]) {
     logOverride: { "empty-import-meta": "silent" },
   });
 }
-cpSync(join(wasmOut, "agent_runs_bg.wasm"), join(pkg, "agent_runs.wasm"));
 
 // 3. Types: one self-contained declaration file (the same text serves ESM and CJS).
 const typesTmp = join(root, "target/types");
@@ -101,11 +101,10 @@ const manifest = {
       require: { types: "./index.d.cts", default: "./index.cjs" },
     },
     "./emulator": { types: "./emulator/server.d.ts", default: "./emulator/server.js" },
-    "./agent_runs.wasm": "./agent_runs.wasm",
     "./package.json": "./package.json",
   },
   bin: { "toolhouse-agent-runs-emulator": "./emulator/cli.js" },
-  files: ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "agent_runs.wasm", "emulator/", "README.md", "LICENSE"],
+  files: ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "emulator/", "README.md", "LICENSE"],
   sideEffects: false,
   engines: { node: ">=18" },
 };
@@ -114,9 +113,9 @@ writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n
 // 5. Sizes.
 const kb = (n) => (n / 1024).toFixed(1).padStart(6) + " KB";
 console.log("\nfile                raw        gzip");
-for (const file of ["agent_runs.wasm", "index.js", "index.cjs"]) {
-  const bytes = readFileSync(join(pkg, file));
-  console.log(`${file.padEnd(16)} ${kb(bytes.length)} ${kb(gzipSync(bytes, { level: 9 }).length)}`);
+for (const file of [join(wasmOut, "agent_runs_bg.wasm"), join(pkg, "index.js"), join(pkg, "index.cjs")]) {
+  const bytes = readFileSync(file);
+  console.log(`${basename(file).padEnd(16)} ${kb(bytes.length)} ${kb(gzipSync(bytes, { level: 9 }).length)}`);
 }
 const glue = readFileSync(join(pkg, "index.js"), "utf8").replace(/export const wasmBase64 = "[^"]*"|var wasmBase64 = "[^"]*"/, "");
 console.log(`${"(loader JS only)".padEnd(16)} ${kb(glue.length)} ${kb(gzipSync(glue, { level: 9 }).length)}`);

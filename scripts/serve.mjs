@@ -9,11 +9,15 @@ import { startEmulator } from "../emulator/server.js";
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm" };
 
-/** @param {{ port?: number, emulator?: Parameters<typeof startEmulator>[0] }} [options] */
+/**
+ * @param {{ port?: number, emulator?: Parameters<typeof startEmulator>[0], csp?: string }} [options]
+ *   csp: a Content-Security-Policy header for every answer (tests of strict pages)
+ */
 export async function startSite(options = {}) {
   const emulator = await startEmulator({ port: 0, ...options.emulator });
   const agents = JSON.parse(await (await fetch(`${emulator.url}/_emulator/agents`)).text()).data;
   const server = createServer(async (req, res) => {
+    if (options.csp) res.setHeader("Content-Security-Policy", options.csp);
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://site").pathname);
     if (path === "/config.json") {
       res.writeHead(200, { "Content-Type": types[".json"] });

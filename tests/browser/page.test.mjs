@@ -48,3 +48,33 @@ test("a failing agent's error is shown, and bad input gives a readable error", a
   await page.waitForSelector("#error:not([hidden])");
   assert.match(await page.textContent("#error"), /^ValidationError: invalid vars\.city/);
 });
+
+test("under a CSP without 'wasm-unsafe-eval' the page still loads and calls say what to change", async () => {
+  const strict = await startSite({ csp: "script-src 'self'" });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e));
+    await page.goto(strict.url);
+    await page.waitForFunction(() => document.querySelectorAll("#agent option").length > 0);
+    await page.click("#start-button");
+    await page.waitForSelector("#error:not([hidden])");
+    assert.match(await page.textContent("#error"), /^AgentRunsError: .*Content Security Policy blocks WebAssembly; add 'wasm-unsafe-eval'/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await strict.close();
+  }
+});
+
+test("with 'wasm-unsafe-eval' in the CSP the package works", async () => {
+  const site2 = await startSite({ csp: "script-src 'self' 'wasm-unsafe-eval'", emulator: { timeScale: 0.05 } });
+  try {
+    const page = await browser.newPage();
+    await page.goto(site2.url);
+    await page.selectOption("#agent", { label: "Greeter" });
+    await page.click("#start-button");
+    await page.waitForFunction(() => document.querySelector("#reply")?.textContent?.startsWith("Hello Ada!"));
+  } finally {
+    await site2.close();
+  }
+});
