@@ -2,7 +2,7 @@
 //! instance of the JS class named by [`ErrorKind::class_name`] (see `js/errors.js`).
 
 use crate::json::JsonView;
-use crate::text::push_uint;
+use crate::text::{push_joined, push_uint};
 
 /// Which error class a failure becomes in JS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +90,7 @@ impl Error {
     /// A `ValidationError` for input the caller gave, naming the field.
     pub fn invalid(field: &[&str], problem: &str) -> Error {
         let mut message = String::from("invalid ");
-        message.push_str(&field.join("."));
+        push_joined(&mut message, field, ".");
         message.push_str(": ");
         message.push_str(problem);
         Error {
@@ -100,6 +100,16 @@ impl Error {
             field: field.iter().map(|s| (*s).to_owned()).collect(),
             retry_after_ms: None,
         }
+    }
+
+    /// For a validation error made by [`Error::invalid`]: what is wrong, without the field.
+    pub fn problem(&self) -> &str {
+        if self.field.is_empty() {
+            return &self.message;
+        }
+        // "invalid " + field path joined by "." + ": "
+        let prefix = 8 + self.field.iter().map(String::len).sum::<usize>() + (self.field.len() - 1) + 2;
+        self.message.get(prefix..).unwrap_or(&self.message)
     }
 
     /// An `AgentRunsError` for an answer of the service that cannot be used.
@@ -150,7 +160,7 @@ pub fn detail_text<V: JsonView>(body: &V) -> Option<String> {
                 .filter_map(JsonView::scalar_text)
                 .collect();
             if !loc.is_empty() {
-                out.push_str(&loc.join("."));
+                push_joined(&mut out, &loc, ".");
                 out.push_str(": ");
             }
             out.push_str(&msg);
@@ -261,7 +271,10 @@ mod tests {
 
     #[test]
     fn invalid_names_the_field_path() {
+        let err = Error::invalid(&["vars", "a: b"], "must be a string");
+        assert_eq!(err.problem(), "must be a string");
         let err = Error::invalid(&["vars", "age"], "must be a string, number or boolean");
+        assert_eq!(err.problem(), "must be a string, number or boolean");
         assert_eq!(err.message, "invalid vars.age: must be a string, number or boolean");
         assert_eq!(err.field, vec!["vars".to_owned(), "age".to_owned()]);
         assert_eq!(err.kind, ErrorKind::Validation);

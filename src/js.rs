@@ -159,8 +159,7 @@ fn validation_details(err: &Error, body: Option<&JsValue>) -> JsValue {
         let item = Object::new();
         let loc: Array = err.field.iter().map(|f| JsValue::from_str(f)).collect();
         set(&item, "loc", &loc);
-        let problem = err.message.split_once(": ").map_or(err.message.as_str(), |(_, p)| p);
-        set(&item, "msg", &JsValue::from_str(problem));
+        set(&item, "msg", &JsValue::from_str(err.problem()));
         set(&item, "type", &JsValue::from_str("client_validation"));
         details.push(&item);
     }

@@ -105,8 +105,11 @@ export interface AgentRun {
         options.unwrap_or(JsValue::UNDEFINED)
     }
 
+    /// One boxed future type for every export: one instance of the promise machinery in
+    /// the wasm instead of one per call (a few KB each).
     fn spawn(f: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-        future_to_promise(f)
+        let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> = Box::pin(f);
+        future_to_promise(boxed)
     }
 
     /// Starts an agent run; resolves with the run as queued.

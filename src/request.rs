@@ -92,7 +92,8 @@ impl<'a> UrlParts<'a> {
             (false, strip_prefix_ignore_case(url, "http://")?)
         };
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(authority_end);
+        let authority = rest.get(..authority_end)?;
+        let tail = rest.get(authority_end..)?;
         let query_or_fragment = tail.find(['?', '#']).map_or("", |i| tail.get(i..).unwrap_or(""));
         // Credentials in the URL would leak into logs; refuse them.
         if authority.contains('@') {

@@ -20,6 +20,16 @@ pub fn push_uint(out: &mut String, n: u64) {
     }
 }
 
+/// Appends the parts with `sep` between them (`[T]::join` without its generic machinery).
+pub fn push_joined<S: AsRef<str>>(out: &mut String, parts: &[S], sep: &str) {
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(part.as_ref());
+    }
+}
+
 /// Appends `s` as a JSON string literal, quotes included.
 pub fn push_json_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -56,6 +66,16 @@ mod tests {
             push_uint(&mut s, n);
             assert_eq!(s, n.to_string());
         }
+    }
+
+    #[test]
+    fn push_joined_puts_the_separator_between_parts_only() {
+        let mut s = String::new();
+        push_joined(&mut s, &["body", "vars", "n"], ".");
+        assert_eq!(s, "body.vars.n");
+        let mut e = String::new();
+        push_joined::<&str>(&mut e, &[], ".");
+        assert_eq!(e, "");
     }
 
     #[test]
