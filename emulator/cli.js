@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // @ts-check
 // toolhouse-agent-runs-emulator [--port N] [--host H] [--agents FILE] [--time-scale F]
-//                               [--queue-ms N] [--api-key KEY] [--no-cors] [--verbose]
+//                               [--queue-ms N] [--api-key KEY] [--no-cors] [--idempotency] [--verbose]
+// Faults are injected at run time: POST /_emulator/faults (see Fault in server.js).
 // Prints "listening on http://HOST:PORT" as its first line; the API is under /v1.
 import { parseArgs } from "node:util";
 import { startEmulator } from "./server.js";
 
-const usage = "usage: toolhouse-agent-runs-emulator [--port N] [--host H] [--agents FILE] [--time-scale F] [--queue-ms N] [--api-key KEY] [--no-cors] [--verbose]";
+const usage = "usage: toolhouse-agent-runs-emulator [--port N] [--host H] [--agents FILE] [--time-scale F] [--queue-ms N] [--api-key KEY] [--no-cors] [--idempotency] [--verbose]";
 let values;
 try {
   ({ values } = parseArgs({
@@ -18,6 +19,7 @@ try {
       "queue-ms": { type: "string", default: "500" },
       "api-key": { type: "string" },
       "no-cors": { type: "boolean", default: false },
+      idempotency: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -47,6 +49,7 @@ try {
     queueMs: number("queue-ms", values["queue-ms"], 0, 3_600_000),
     apiKey: values["api-key"],
     cors: !values["no-cors"],
+    idempotency: values.idempotency,
     quiet: !values.verbose,
   });
   console.log(`listening on ${emulator.url}`);

@@ -31,11 +31,61 @@ import { readFileSync } from "node:fs";
  * @property {string} [apiKey] The one key accepted; without it any Bearer token is.
  * @property {boolean} [cors] Answer browsers' CORS (default true).
  * @property {boolean} [quiet] No request log on stderr (default true).
+ * @property {boolean} [idempotency] Honour `Idempotency-Key` on writes (default false: unknown whether the service does).
+ *
+ * A running emulator. `baseUrl` is what the client's `baseUrl` option takes.
+ * @typedef {object} Emulator
+ * @property {string} url
+ * @property {string} baseUrl
+ * @property {number} port
+ * @property {{ runsCreated: number, messagesAdded: number, requests: number, faultsInjected: number }} stats
+ * @property {(fault: Fault) => void} addFault
+ * @property {() => void} clearFaults
+ * @property {() => Promise<void>} close
+ *
+ * A fault injected into the next request(s) that match `method` and a `path` prefix.
+ * Before the service acts: `status` (with `status`, `body`, `retryAfter`), `html` (an
+ * HTML error page), `delay` (`ms` before anything), `reset-before` (connection dropped).
+ * After it acts: `reset-after`, `malformed` (invalid JSON), `empty`, `truncated` (the
+ * body cut off mid-way), `stall` (`ms` pause mid-body), `mutate` (`set` fields on
+ * `data`, `remove` fields from it, `resultsBytes` of padding in `results`).
+ * @typedef {object} Fault
+ * @property {"status" | "html" | "delay" | "reset-before" | "reset-after" | "malformed" | "empty" | "truncated" | "stall" | "mutate"} kind
+ * @property {string} [method] Default "*".
+ * @property {string} [path] A path prefix; default "/v1/".
+ * @property {number} [times] How many requests it strikes; default 1.
+ * @property {number} [status]
+ * @property {unknown} [body]
+ * @property {string | number} [retryAfter]
+ * @property {number} [ms]
+ * @property {Record<string, unknown>} [set]
+ * @property {string[]} [remove]
+ * @property {number} [resultsBytes]
  */
 
 export const DEFAULT_AGENTS_FILE = new URL("./agents.json", import.meta.url);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_BODY = 1024 * 1024;
+const FAULT_KINDS = ["status", "html", "delay", "reset-before", "reset-after", "malformed", "empty", "truncated", "stall", "mutate"];
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A changed copy of an answer's body, for `mutate` faults. @param {any} body @param {Fault} fault */
+function mutate(body, fault) {
+  const copy = structuredClone(body);
+  const targets = Array.isArray(copy?.data) ? copy.data : [copy?.data];
+  for (const data of targets) {
+    if (typeof data !== "object" || data === null) continue;
+    Object.assign(data, fault.set ?? {});
+    for (const key of fault.remove ?? []) delete data[key];
+    if (fault.resultsBytes) {
+      const item = { role: "tool", content: [{ type: "tool-result", toolCallId: "pad", toolName: "pad", result: "x".repeat(1000) }] };
+      data.results = [...(data.results ?? []), ...Array.from({ length: Math.ceil(fault.resultsBytes / 1100) }, () => item)];
+    }
+  }
+  return copy;
+}
 
 /** @param {string | URL} file @returns {Agent[]} */
 export function loadAgents(file) {
@@ -69,7 +119,7 @@ function timestamp() {
 /**
  * Starts the emulator.
  * @param {EmulatorOptions} [options]
- * @returns {Promise<{ url: string, baseUrl: string, port: number, stats: { runsCreated: number, messagesAdded: number, requests: number }, close: () => Promise<void> }>}
+ * @returns {Promise<Emulator>}
  */
 export async function startEmulator(options = {}) {
   const agents = options.agents ?? loadAgents(options.agentsFile ?? DEFAULT_AGENTS_FILE);
@@ -80,9 +130,9 @@ export async function startEmulator(options = {}) {
   const quiet = options.quiet ?? true;
   /** @type {Map<string, any>} run id -> run (service shape) */
   const runs = new Map();
-  /** @type {Map<string, { owner: string, agent: Agent, timers: Set<NodeJS.Timeout> }>} */
+  /** @type {Map<string, { owner: string, agent: Agent }>} */
   const meta = new Map();
-  const stats = { runsCreated: 0, messagesAdded: 0, requests: 0 };
+  const stats = { runsCreated: 0, messagesAdded: 0, requests: 0, faultsInjected: 0 };
   /** @type {Set<NodeJS.Timeout>} */
   const allTimers = new Set();
 
@@ -137,16 +187,25 @@ export async function startEmulator(options = {}) {
       .catch((e) => quiet || console.error(`emulator: callback to ${run.callback_url} failed: ${e.message}`));
   }
 
-  /** @param {import("node:http").ServerResponse} res @param {number} status @param {unknown} body @param {Record<string,string>} [headers] */
-  function send(res, status, body, headers = {}) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...headers });
-    res.end(text);
+  /**
+   * An answer, not yet written (faults may change it).
+   * @typedef {{ status: number, body: unknown, headers: Record<string, string> }} Reply
+   * @param {number} status @param {unknown} body @param {Record<string,string>} [headers]
+   * @returns {Reply}
+   */
+  function reply(status, body, headers = {}) {
+    return { status, body, headers };
   }
 
-  /** A FastAPI-style 422. */
-  function invalid(res, loc, msg, type, input) {
-    send(res, 422, { detail: [{ type, loc, msg, input }] });
+  /** A FastAPI-style 422. @returns {Reply} */
+  function invalid(loc, msg, type, input) {
+    return reply(422, { detail: [{ type, loc, msg, input }] });
+  }
+
+  /** @param {import("node:http").ServerResponse} res @param {Reply} r @param {string} [text] the body as written */
+  function write(res, r, text = JSON.stringify(r.body)) {
+    res.writeHead(r.status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...r.headers });
+    res.end(text);
   }
 
   /** @param {import("node:http").IncomingMessage} req @returns {Promise<string | null>} null when too large */
@@ -164,104 +223,95 @@ export async function startEmulator(options = {}) {
     });
   }
 
-  /** @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res */
-  async function handle(req, res) {
-    stats.requests++;
-    if (cors) {
-      res.setHeader("Access-Control-Allow-Origin", req.headers.origin ?? "*");
-      res.setHeader("Vary", "Origin");
-    }
-    const url = new URL(req.url ?? "/", "http://emulator");
-    if (req.method === "OPTIONS") {
-      if (!cors) return send(res, 405, { detail: "Method Not Allowed" });
-      res.writeHead(204, {
-        "Access-Control-Allow-Methods": "GET, POST, PUT, OPTIONS",
-        "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, Idempotency-Key",
-        "Access-Control-Max-Age": "600",
-      });
-      return res.end();
-    }
-    if (url.pathname === "/_emulator/stats" && req.method === "GET") return send(res, 200, stats);
-    if (url.pathname === "/_emulator/agents" && req.method === "GET") {
-      return send(res, 200, { data: agents.map(({ chatId, name, prompt, outcome, durationMs }) => ({ chatId, name, prompt, outcome, durationMs })) });
-    }
+  /**
+   * The API itself.
+   * @param {import("node:http").IncomingMessage} req
+   * @param {URL} url
+   * @returns {Promise<Reply>}
+   */
+  async function handle(req, url) {
     const match = /^\/v1\/agent-runs(?:\/([^/]+))?\/?$/.exec(url.pathname);
-    if (!match) return send(res, 404, { detail: "Not Found" });
+    if (!match) return reply(404, { detail: "Not Found" });
 
     const auth = req.headers.authorization ?? "";
     const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
-    if (!token) return send(res, 401, { detail: "Not authenticated" }, { "WWW-Authenticate": "Bearer" });
-    if (options.apiKey !== undefined && token !== options.apiKey) return send(res, 401, { detail: "Invalid API key" });
+    if (!token) return reply(401, { detail: "Not authenticated" }, { "WWW-Authenticate": "Bearer" });
+    if (options.apiKey !== undefined && token !== options.apiKey) return reply(401, { detail: "Invalid API key" });
     const owner = `user-${Buffer.from(token).toString("base64url").slice(0, 12)}`;
 
     const runId = match[1];
     if (runId === undefined) {
       if (req.method === "GET") {
         const mine = [...runs.values()].filter((r) => meta.get(r.id)?.owner === owner).reverse();
-        return send(res, 200, { data: mine });
+        return reply(200, { data: mine });
       }
-      if (req.method === "POST") return createRun(req, res, owner);
-      return send(res, 405, { detail: "Method Not Allowed" });
+      if (req.method === "POST") return idempotent(req, owner, () => createRun(req, owner));
+      return reply(405, { detail: "Method Not Allowed" });
     }
     const run = UUID.test(runId) ? runs.get(runId.toLowerCase()) : undefined;
     const m = run && meta.get(run.id);
-    if (req.method !== "GET" && req.method !== "PUT") return send(res, 405, { detail: "Method Not Allowed" });
-    if (!UUID.test(runId)) return invalid(res, ["path", "run_id"], "Input should be a valid UUID", "uuid_parsing", runId);
-    if (!run || !m || m.owner !== owner) return send(res, 404, { detail: "Run not found" });
-    if (req.method === "GET") return send(res, 200, { data: run });
+    if (req.method !== "GET" && req.method !== "PUT") return reply(405, { detail: "Method Not Allowed" });
+    if (!UUID.test(runId)) return invalid(["path", "run_id"], "Input should be a valid UUID", "uuid_parsing", runId);
+    if (!run || !m || m.owner !== owner) return reply(404, { detail: "Run not found" });
+    if (req.method === "GET") return reply(200, { data: run });
+    return idempotent(req, owner, () => continueRun(req, run, m));
+  }
 
+  /** @returns {Promise<Reply>} */
+  async function continueRun(req, run, m) {
     const text = await readBody(req);
-    if (text === null) return send(res, 413, { detail: "Request body too large" });
+    if (text === null) return reply(413, { detail: "Request body too large" });
     let body;
     try {
       body = JSON.parse(text);
     } catch {
-      return invalid(res, ["body"], "JSON decode error", "json_invalid", text.slice(0, 100));
+      return invalid(["body"], "JSON decode error", "json_invalid", text.slice(0, 100));
     }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid(res, ["body"], "Input should be a valid dictionary", "dict_type", body);
-    if (!("message" in body)) return invalid(res, ["body", "message"], "Field required", "missing", body);
-    if (typeof body.message !== "string") return invalid(res, ["body", "message"], "Input should be a valid string", "string_type", body.message);
-    if (run.status !== "completed") return send(res, 406, { detail: "You can only add messages to completed runs" });
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid(["body"], "Input should be a valid dictionary", "dict_type", body);
+    if (!("message" in body)) return invalid(["body", "message"], "Field required", "missing", body);
+    if (typeof body.message !== "string") return invalid(["body", "message"], "Input should be a valid string", "string_type", body.message);
+    if (run.status !== "completed") return reply(406, { detail: "You can only add messages to completed runs" });
     stats.messagesAdded++;
     run.results.push({ role: "user", content: body.message });
     run.status = "queued";
     run.last_agent_message = null;
     run.updated_at = timestamp();
     schedule(run, m.agent, body.message);
-    return send(res, 200, { data: run });
+    return reply(200, { data: run });
   }
 
-  async function createRun(req, res, owner) {
+  /** @returns {Promise<Reply>} */
+  async function createRun(req, owner) {
     const text = await readBody(req);
-    if (text === null) return send(res, 413, { detail: "Request body too large" });
+    if (text === null) return reply(413, { detail: "Request body too large" });
     let body;
     try {
       body = JSON.parse(text);
     } catch {
-      return invalid(res, ["body"], "JSON decode error", "json_invalid", text.slice(0, 100));
+      return invalid(["body"], "JSON decode error", "json_invalid", text.slice(0, 100));
     }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid(res, ["body"], "Input should be a valid dictionary", "dict_type", body);
-    if (!("chat_id" in body)) return invalid(res, ["body", "chat_id"], "Field required", "missing", body);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid(["body"], "Input should be a valid dictionary", "dict_type", body);
+    if (!("chat_id" in body)) return invalid(["body", "chat_id"], "Field required", "missing", body);
     if (typeof body.chat_id !== "string" || !UUID.test(body.chat_id)) {
-      return invalid(res, ["body", "chat_id"], "Input should be a valid UUID", "uuid_parsing", body.chat_id);
+      return invalid(["body", "chat_id"], "Input should be a valid UUID", "uuid_parsing", body.chat_id);
     }
     const vars = body.vars ?? null;
     if (vars !== null) {
-      if (typeof vars !== "object" || Array.isArray(vars)) return invalid(res, ["body", "vars"], "Input should be a valid dictionary", "dict_type", vars);
+      if (typeof vars !== "object" || Array.isArray(vars)) return invalid(["body", "vars"], "Input should be a valid dictionary", "dict_type", vars);
       for (const [k, v] of Object.entries(vars)) {
-        if (typeof v !== "string") return invalid(res, ["body", "vars", k], "Input should be a valid string", "string_type", v);
+        if (typeof v !== "string") return invalid(["body", "vars", k], "Input should be a valid string", "string_type", v);
       }
     }
     for (const key of ["bundle", "toolhouse_id", "callback_url", "schedule_id"]) {
       if (body[key] !== undefined && body[key] !== null && typeof body[key] !== "string") {
-        return invalid(res, ["body", key], "Input should be a valid string", "string_type", body[key]);
+        return invalid(["body", key], "Input should be a valid string", "string_type", body[key]);
       }
     }
     if (typeof body.callback_url === "string" && !/^https?:\/\/[^\s/]+/i.test(body.callback_url)) {
-      return invalid(res, ["body", "callback_url"], "Input should be a valid URL", "url_parsing", body.callback_url);
+      return invalid(["body", "callback_url"], "Input should be a valid URL", "url_parsing", body.callback_url);
     }
     const agent = byChat.get(body.chat_id.toLowerCase());
-    if (!agent) return send(res, 403, { detail: "Chat ID is invalid or does not belong to you" });
+    if (!agent) return reply(403, { detail: "Chat ID is invalid or does not belong to you" });
     const now = timestamp();
     const run = {
       id: randomUUID(),
@@ -280,16 +330,139 @@ export async function startEmulator(options = {}) {
       error: null,
     };
     runs.set(run.id, run);
-    meta.set(run.id, { owner, agent, timers: new Set() });
+    meta.set(run.id, { owner, agent });
     stats.runsCreated++;
     schedule(run, agent, null);
-    return send(res, 200, { data: run });
+    return reply(200, { data: run });
+  }
+
+  /** @type {Map<string, Reply>} owner + Idempotency-Key -> the first answer */
+  const idempotencyCache = new Map();
+  /**
+   * With `idempotency: true`, a write that repeats an Idempotency-Key gets the first
+   * answer again and acts no second time (whether the real service does is unknown).
+   * @param {import("node:http").IncomingMessage} req @param {string} owner @param {() => Promise<Reply>} act
+   */
+  async function idempotent(req, owner, act) {
+    const key = req.headers["idempotency-key"];
+    if (!options.idempotency || typeof key !== "string") return act();
+    const cacheKey = `${owner} ${req.method} ${req.url} ${key}`;
+    const seen = idempotencyCache.get(cacheKey);
+    if (seen) return seen;
+    const answer = await act();
+    if (answer.status < 500) idempotencyCache.set(cacheKey, answer);
+    return answer;
+  }
+
+  /** @type {Fault[]} */
+  const faults = [];
+  /** @param {Fault} fault */
+  function addFault(fault) {
+    if (!FAULT_KINDS.includes(fault.kind)) throw new Error(`unknown fault kind: ${fault.kind}`);
+    faults.push({ method: "*", path: "/v1/", times: 1, ...fault });
+  }
+  /** The first fault that matches the request, used up once. */
+  function takeFault(req, url) {
+    const i = faults.findIndex((f) => (f.method === "*" || f.method === req.method) && url.pathname.startsWith(f.path));
+    if (i < 0) return undefined;
+    const fault = faults[i];
+    if (--fault.times <= 0) faults.splice(i, 1);
+    return fault;
+  }
+
+  /** @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res */
+  async function serve(req, res) {
+    stats.requests++;
+    if (cors) {
+      res.setHeader("Access-Control-Allow-Origin", req.headers.origin ?? "*");
+      res.setHeader("Vary", "Origin");
+    }
+    const url = new URL(req.url ?? "/", "http://emulator");
+    if (req.method === "OPTIONS") {
+      if (!cors) return write(res, reply(405, { detail: "Method Not Allowed" }));
+      res.writeHead(204, {
+        "Access-Control-Allow-Methods": "GET, POST, PUT, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, Idempotency-Key",
+        "Access-Control-Max-Age": "600",
+      });
+      return res.end();
+    }
+    if (url.pathname.startsWith("/_emulator/")) return write(res, await admin(req, url));
+
+    const fault = takeFault(req, url);
+    if (fault) stats.faultsInjected++;
+    // Faults that strike before the request is processed: the service never acts.
+    switch (fault?.kind) {
+      case "status":
+        return write(res, reply(fault.status ?? 503, fault.body ?? { detail: "Injected fault" }, fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) }));
+      case "html": {
+        const page = `<html><head><title>${fault.status ?? 502} Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>`;
+        res.writeHead(fault.status ?? 502, { "Content-Type": "text/html", "Content-Length": Buffer.byteLength(page) });
+        return res.end(page);
+      }
+      case "reset-before":
+        req.resume();
+        return res.socket?.destroy();
+      case "delay":
+        await sleep(fault.ms ?? 1000);
+        if (res.socket?.destroyed) return; // the client gave up; the request is not processed
+        break;
+    }
+    const answer = await handle(req, url);
+    // Faults that strike after the service has acted.
+    switch (fault?.kind) {
+      case "reset-after":
+        return res.socket?.destroy();
+      case "malformed":
+        return write(res, answer, '{"data": {"id": "' + "x".repeat(10));
+      case "empty":
+        return write(res, answer, "");
+      case "truncated": {
+        const text = JSON.stringify(answer.body);
+        res.writeHead(answer.status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+        res.write(text.slice(0, Math.floor(text.length / 2)));
+        return setTimeout(() => res.socket?.destroy(), 10);
+      }
+      case "stall": {
+        const text = JSON.stringify(answer.body);
+        res.writeHead(answer.status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...answer.headers });
+        res.write(text.slice(0, Math.floor(text.length / 2)));
+        await sleep(fault.ms ?? 1000);
+        return res.end(text.slice(Math.floor(text.length / 2)));
+      }
+      case "mutate":
+        return write(res, { ...answer, body: mutate(answer.body, fault) });
+    }
+    return write(res, answer);
+  }
+
+  /** The admin routes: stats, agents, faults. @returns {Promise<Reply>} */
+  async function admin(req, url) {
+    if (url.pathname === "/_emulator/stats" && req.method === "GET") return reply(200, stats);
+    if (url.pathname === "/_emulator/agents" && req.method === "GET") {
+      return reply(200, { data: agents.map(({ chatId, name, prompt, outcome, durationMs }) => ({ chatId, name, prompt, outcome, durationMs })) });
+    }
+    if (url.pathname === "/_emulator/faults" && req.method === "DELETE") {
+      faults.length = 0;
+      return reply(200, { faults });
+    }
+    if (url.pathname === "/_emulator/faults" && req.method === "GET") return reply(200, { faults });
+    if (url.pathname === "/_emulator/faults" && req.method === "POST") {
+      try {
+        const body = JSON.parse((await readBody(req)) ?? "");
+        for (const f of Array.isArray(body) ? body : [body]) addFault(f);
+        return reply(200, { faults });
+      } catch (e) {
+        return reply(400, { detail: String(/** @type {Error} */ (e).message) });
+      }
+    }
+    return reply(404, { detail: "Not Found" });
   }
 
   const server = createServer((req, res) => {
     if (!quiet) res.on("finish", () => console.error(`${req.method} ${req.url} -> ${res.statusCode}`));
-    handle(req, res).catch((e) => {
-      if (!res.headersSent) send(res, 500, { detail: "Internal Server Error" });
+    serve(req, res).catch((e) => {
+      if (!res.headersSent) write(res, reply(500, { detail: "Internal Server Error" }));
       console.error("emulator:", e);
     });
   });
@@ -307,6 +480,8 @@ export async function startEmulator(options = {}) {
     baseUrl: `${url}/v1`,
     port,
     stats,
+    addFault,
+    clearFaults: () => void (faults.length = 0),
     close() {
       for (const t of allTimers) clearTimeout(t);
       allTimers.clear();

@@ -11,6 +11,7 @@ use crate::model::{self, Known};
 use crate::poll::{self, PollSchedule, WaitStep};
 use crate::request::{self, CreateRun, Endpoint};
 use crate::retry::{self, Outcome, RetryPolicy};
+use crate::runtime::{env_var, is_public_web};
 use crate::transport::{self, Failure, HttpRequest, Signal};
 
 pub const DEFAULT_TIMEOUT_MS: f64 = 60_000.0;
@@ -29,6 +30,10 @@ pub struct Settings {
     poll_interval_ms: Option<f64>,
     max_wait_ms: Option<f64>,
     on_update: Option<Function>,
+    max_retry_delay_ms: Option<f64>,
+    on_retry: Option<Function>,
+    idempotency_key: Option<String>,
+    dangerously_allow_browser: Option<bool>,
 }
 
 impl Settings {
@@ -57,6 +62,12 @@ impl Settings {
             poll_interval_ms: number("pollIntervalMs", 0.0, MAX_TIMER_MS, false)?,
             max_wait_ms: number("maxWaitMs", 0.0, 1e15, false)?,
             on_update: js::opt_function_prop(options, "onUpdate")?,
+            max_retry_delay_ms: number("maxRetryDelayMs", 0.0, MAX_TIMER_MS, false)?,
+            on_retry: js::opt_function_prop(options, "onRetry")?,
+            idempotency_key: js::opt_string_prop(options, "idempotencyKey")?
+                .map(request::check_idempotency_key)
+                .transpose()?,
+            dangerously_allow_browser: js::opt_bool_prop(options, "dangerouslyAllowBrowser")?,
         })
     }
 
@@ -72,6 +83,10 @@ impl Settings {
             poll_interval_ms: over.poll_interval_ms.or(self.poll_interval_ms),
             max_wait_ms: over.max_wait_ms.or(self.max_wait_ms),
             on_update: over.on_update.or_else(|| self.on_update.clone()),
+            max_retry_delay_ms: over.max_retry_delay_ms.or(self.max_retry_delay_ms),
+            on_retry: over.on_retry.or_else(|| self.on_retry.clone()),
+            idempotency_key: over.idempotency_key.or_else(|| self.idempotency_key.clone()),
+            dangerously_allow_browser: over.dangerously_allow_browser.or(self.dangerously_allow_browser),
         }
     }
 
@@ -81,6 +96,14 @@ impl Settings {
         let api_key = self.api_key.or_else(|| env_var("TOOLHOUSE_API_KEY"));
         let base_url = self.base_url.or_else(|| env_var("TOOLHOUSE_BASE_URL"));
         let endpoint = Endpoint::resolve(api_key, base_url)?;
+        if endpoint.api_key.is_some() && self.dangerously_allow_browser != Some(true) && is_public_web() {
+            return Err(Error::invalid(
+                &["apiKey"],
+                "refused in a web page, where anyone who opens the page can read it; \
+                 call a server of yours that adds the key (baseUrl, no apiKey), \
+                 or set dangerouslyAllowBrowser: true to accept the risk",
+            ));
+        }
         let fetch = self
             .fetch
             .or_else(transport::global_fetch)
@@ -92,20 +115,15 @@ impl Settings {
             timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
             retry: RetryPolicy {
                 max_retries: self.max_retries.map_or(retry::DEFAULT_MAX_RETRIES, |n| n as u32),
-                ..RetryPolicy::default()
+                max_retry_delay_ms: self.max_retry_delay_ms.map_or(retry::DEFAULT_MAX_RETRY_DELAY_MS, |ms| ms as u64),
             },
+            on_retry: self.on_retry,
+            idempotency_key: self.idempotency_key,
             poll_interval_ms: self.poll_interval_ms,
             max_wait_ms: self.max_wait_ms,
             on_update: self.on_update,
         })
     }
-}
-
-/// Reads `process.env[name]` in Node, Bun and Deno; `None` elsewhere or when the
-/// runtime refuses (Deno without `--allow-env` throws, which reads as unset).
-fn env_var(name: &str) -> Option<String> {
-    let env = get(&get(&js_sys::global(), "process"), "env");
-    get(&env, name).as_string().filter(|v| !v.is_empty())
 }
 
 /// Everything one call needs, resolved.
@@ -118,6 +136,8 @@ struct Call {
     poll_interval_ms: Option<f64>,
     max_wait_ms: Option<f64>,
     on_update: Option<Function>,
+    on_retry: Option<Function>,
+    idempotency_key: Option<String>,
 }
 
 /// A successful answer, its body parsed as JSON.
@@ -127,19 +147,20 @@ struct Answer {
 }
 
 impl Call {
-    /// Sends with retries; resolves with a 2xx answer whose body parsed as JSON.
-    /// `idempotent` decides which failures may be retried (see `retry`).
+    /// Sends with retries; resolves with a 2xx answer whose body parsed as JSON. A write
+    /// with an idempotency key sends it on every attempt and retries like a read.
     /// `timeout_ms` bounds each attempt.
     async fn request(
         &self,
         method: &'static str,
         url: &str,
         body: Option<&str>,
-        idempotent: bool,
         timeout_ms: f64,
     ) -> Result<Answer, JsValue> {
         let authorization = self.endpoint.authorization();
-        let req = HttpRequest { method, url, body, authorization: authorization.as_deref() };
+        let idempotency_key = if method == "GET" { None } else { self.idempotency_key.as_deref() };
+        let idempotent = method == "GET" || idempotency_key.is_some();
+        let req = HttpRequest { method, url, body, authorization: authorization.as_deref(), idempotency_key };
         let mut retries_done = 0;
         loop {
             let (outcome, retry_after_ms, error) =
@@ -174,18 +195,21 @@ impl Call {
                     }
                 };
             let delay = self.retry.delay_before_retry(retries_done, idempotent, outcome, retry_after_ms, js_sys::Math::random());
-            match delay {
-                Some(ms) => {
-                    transport::sleep(ms as f64, self.signal.as_ref()).await?;
-                    retries_done += 1;
-                }
-                None => return Err(error),
+            let Some(ms) = delay else { return Err(error) };
+            retries_done += 1;
+            if let Some(on_retry) = &self.on_retry {
+                let info = js_sys::Object::new();
+                js::set(&info, "attempt", &JsValue::from_f64(f64::from(retries_done)));
+                js::set(&info, "delayMs", &JsValue::from_f64(ms as f64));
+                js::set(&info, "error", &error);
+                on_retry.call1(&JsValue::UNDEFINED, &info)?;
             }
+            transport::sleep(ms as f64, self.signal.as_ref()).await?;
         }
     }
 
     async fn get_run(&self, run_id: &str, timeout_ms: f64) -> Result<JsValue, JsValue> {
-        let answer = self.request("GET", &self.endpoint.run_url(run_id), None, true, timeout_ms).await?;
+        let answer = self.request("GET", &self.endpoint.run_url(run_id), None, timeout_ms).await?;
         read_run(&answer, Known { id: Some(run_id), chat_id: None })
     }
 }
@@ -237,7 +261,7 @@ fn read_settings(options: &JsValue) -> Result<Settings, JsValue> {
 pub async fn create_run(base: Settings, params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let create = CreateRun::from_params(&params).map_err(to_js)?;
     let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
-    let answer = call.request("POST", &call.endpoint.runs_url(), Some(&create.to_json()), false, call.timeout_ms).await?;
+    let answer = call.request("POST", &call.endpoint.runs_url(), Some(&create.to_json()), call.timeout_ms).await?;
     read_run(&answer, Known { id: None, chat_id: Some(&create.chat_id) })
 }
 
@@ -255,7 +279,7 @@ pub async fn continue_run(base: Settings, run_id: JsValue, message: JsValue, opt
     let message = request::check_message(message.as_string()).map_err(to_js)?;
     let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
     let body = request::continue_body(&message);
-    let answer = call.request("PUT", &call.endpoint.run_url(&run_id), Some(&body), false, call.timeout_ms).await?;
+    let answer = call.request("PUT", &call.endpoint.run_url(&run_id), Some(&body), call.timeout_ms).await?;
     match read_run(&answer, Known { id: Some(&run_id), chat_id: None }) {
         Ok(run) => Ok(run),
         Err(_) => call.get_run(&run_id, call.timeout_ms).await,
@@ -265,7 +289,7 @@ pub async fn continue_run(base: Settings, run_id: JsValue, message: JsValue, opt
 /// `listRuns`.
 pub async fn list_runs(base: Settings, options: JsValue) -> Result<JsValue, JsValue> {
     let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
-    let answer = call.request("GET", &call.endpoint.runs_url(), None, true, call.timeout_ms).await?;
+    let answer = call.request("GET", &call.endpoint.runs_url(), None, call.timeout_ms).await?;
     let bad = |err: Error| error_to_js(err, ErrorExtras { body: Some(answer.body.clone()), ..ErrorExtras::default() });
     let runs = model::parse_run_list(answer.status, &answer.body).map_err(bad)?;
     Ok(runs.into_iter().map(run_to_js).collect::<js_sys::Array>().into())
@@ -326,6 +350,9 @@ pub fn client_settings(options: &JsValue) -> Result<Settings, JsValue> {
     let settings = read_settings(options)?;
     if settings.signal.is_some() {
         return Err(to_js(Error::invalid(&["signal"], "belongs to a call, not to the client")));
+    }
+    if settings.idempotency_key.is_some() {
+        return Err(to_js(Error::invalid(&["idempotencyKey"], "belongs to a call, not to the client")));
     }
     Ok(settings)
 }

@@ -192,3 +192,12 @@ pub fn opt_function_prop(options: &JsValue, key: &'static str) -> Result<Option<
     }
     v.dyn_into::<Function>().map(Some).map_err(|_| Error::invalid(&[key], "must be a function"))
 }
+
+/// An optional property that must be a boolean.
+pub fn opt_bool_prop(options: &JsValue, key: &'static str) -> Result<Option<bool>, Error> {
+    let v = get(options, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_bool().map(Some).ok_or_else(|| Error::invalid(&[key], "must be a boolean"))
+}

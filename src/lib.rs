@@ -18,6 +18,8 @@ mod client;
 #[cfg(target_arch = "wasm32")]
 mod js;
 #[cfg(target_arch = "wasm32")]
+mod runtime;
+#[cfg(target_arch = "wasm32")]
 mod transport;
 
 #[cfg(target_arch = "wasm32")]
@@ -45,12 +47,30 @@ export interface ClientOptions {
   maxRetries?: number;
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof fetch;
+  /** A `Retry-After` longer than this (ms, default 60000) is not slept through: the `RateLimitError` is returned at once. */
+  maxRetryDelayMs?: number;
+  /** Called before each retry, with what failed and how long the pause will be. */
+  onRetry?: (retry: RetryInfo) => void;
+  /** Allow an `apiKey` in a web page or its workers, where anyone who opens the page can read it. Prefer a server of yours that adds the key (`baseUrl`, no `apiKey`). Extensions, Node, Deno and Bun need no flag. */
+  dangerouslyAllowBrowser?: boolean;
+}
+
+/** What `onRetry` hears. */
+export interface RetryInfo {
+  /** 1 for the first retry. */
+  attempt: number;
+  /** The pause before it, in ms. */
+  delayMs: number;
+  /** Why the previous attempt failed. */
+  error: AgentRunsError;
 }
 
 /** Options of one call. */
 export interface RequestOptions extends ClientOptions {
   /** Aborting it rejects the call at once with the signal's reason. */
   signal?: AbortSignal;
+  /** For `createRun` and `continueRun`: sent as `Idempotency-Key` on every attempt, and lets them be retried like reads. Use a new key per logical operation. */
+  idempotencyKey?: string;
 }
 
 /** Options of `waitForRun`. */

@@ -144,6 +144,16 @@ pub fn check_uuid(field: &str, value: Option<String>) -> Result<String, Error> {
     }
 }
 
+/// An `Idempotency-Key`: 1 to 255 visible ASCII characters (it becomes a header).
+pub fn check_idempotency_key(key: String) -> Result<String, Error> {
+    let ok = !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| (0x21..0x7f).contains(&b));
+    if ok {
+        Ok(key)
+    } else {
+        Err(Error::invalid(&["idempotencyKey"], "must be 1 to 255 visible ASCII characters"))
+    }
+}
+
 /// The message of a continue: a string with something in it.
 pub fn check_message(value: Option<String>) -> Result<String, Error> {
     match value {
@@ -331,6 +341,14 @@ mod tests {
             assert_eq!(err.field, vec!["runId".to_owned()]);
         }
         assert!(check_uuid("runId", None).is_err());
+    }
+
+    #[test]
+    fn idempotency_keys_must_be_header_safe() {
+        assert_eq!(check_idempotency_key("run-42_a".into()).unwrap(), "run-42_a");
+        for bad in ["", "a b", "x\ny", &"k".repeat(256)] {
+            assert_eq!(check_idempotency_key(bad.to_owned()).unwrap_err().field, vec!["idempotencyKey".to_owned()]);
+        }
     }
 
     #[test]

@@ -125,6 +125,7 @@ pub struct HttpRequest<'a> {
     pub url: &'a str,
     pub body: Option<&'a str>,
     pub authorization: Option<&'a str>,
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// What came back.
@@ -189,6 +190,9 @@ pub async fn send(
     }
     if let Some(auth) = request.authorization {
         set(&headers, "Authorization", &JsValue::from_str(auth));
+    }
+    if let Some(key) = request.idempotency_key {
+        set(&headers, "Idempotency-Key", &JsValue::from_str(key));
     }
     set(&init, "headers", &headers);
     if let Some(body) = request.body {

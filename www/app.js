@@ -5,7 +5,8 @@ import { AgentRuns, AgentRunsError } from "/pkg/index.js";
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const config = await (await fetch("/config.json")).json();
-const client = new AgentRuns({ apiKey: config.apiKey, baseUrl: config.baseUrl });
+// The emulator's test key; a real page would call a server of its own instead of holding a key.
+const client = new AgentRuns({ apiKey: config.apiKey, baseUrl: config.baseUrl, dangerouslyAllowBrowser: true });
 const agentSelect = /** @type {HTMLSelectElement} */ ($("agent"));
 for (const agent of config.agents) agentSelect.add(new Option(agent.name, agent.chatId));
 

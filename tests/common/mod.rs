@@ -18,6 +18,8 @@ extern "C" {
     fn abort_after(ms: f64, reason: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = runBody)]
     fn run_body(status: &str, extra: JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = isPublicWeb)]
+    fn is_public_web() -> bool;
 }
 
 const RUN: &str = "a3a26d33-6f4d-4490-a56f-e17f867ba451";
@@ -233,4 +235,45 @@ fn the_client_class_checks_its_options_when_built() {
     let o = Object::new();
     Reflect::set(&o, &"fetch".into(), &f).unwrap();
     assert!(toolhouse_agent_runs::AgentRuns::new(Some(o.into())).is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn a_key_in_a_web_page_needs_dangerously_allow_browser_and_elsewhere_not() {
+    let fake = scripted_fetch(answers(&[ok("queued")]));
+    let opts = options(&get(&fake, "fetch"), parse(r#"{"dangerouslyAllowBrowser":false}"#));
+    let result = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(opts))).await;
+    if is_public_web() {
+        let err = result.unwrap_err();
+        assert_eq!(error_name(&err).as_string().unwrap(), "ValidationError");
+        assert!(get(&err, "message").as_string().unwrap().contains("dangerouslyAllowBrowser"));
+        assert_eq!(requests(&fake).length(), 0);
+    } else {
+        assert!(result.is_ok());
+    }
+    let no_key = parse(r#"{"baseUrl":"https://my.app/api"}"#);
+    Reflect::set(&no_key, &"fetch".into(), &get(&fake, "fetch")).unwrap();
+    assert!(settle(toolhouse_agent_runs::get_run(RUN.into(), Some(no_key))).await.is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn on_retry_hears_each_retry_and_an_idempotency_key_makes_a_create_retryable() {
+    let fake = scripted_fetch(answers(&[error_answer(503, "{}", Some("0")), error_answer(503, "{}", Some("0")), ok("queued")]));
+    let heard = Array::new();
+    let heard2 = heard.clone();
+    let on_retry = Closure::<dyn FnMut(JsValue)>::new(move |info: JsValue| {
+        heard2.push(&get(&info, "attempt"));
+        assert_eq!(error_name(&get(&info, "error")).as_string().unwrap(), "ServerError");
+    });
+    let extra = Object::new();
+    Reflect::set(&extra, &"onRetry".into(), on_retry.as_ref()).unwrap();
+    Reflect::set(&extra, &"idempotencyKey".into(), &"create-1".into()).unwrap();
+    let params = parse(&format!(r#"{{"chatId":"{CHAT}"}}"#));
+    let run = settle(toolhouse_agent_runs::create_run(params, Some(options(&get(&fake, "fetch"), extra.into())))).await.unwrap();
+    assert_eq!(get(&run, "status").as_string().unwrap(), "queued");
+    assert_eq!(heard.iter().filter_map(|a| a.as_f64()).collect::<Vec<_>>(), [1.0, 2.0]);
+    let reqs = requests(&fake);
+    assert_eq!(reqs.length(), 3);
+    for r in reqs.iter() {
+        assert_eq!(get(&get(&r, "headers"), "Idempotency-Key").as_string().unwrap(), "create-1");
+    }
 }

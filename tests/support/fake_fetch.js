@@ -17,7 +17,7 @@ export function scriptedFetch(answers) {
 }
 
 export function options(fetch, extra) {
-  return { apiKey: "th-test", baseUrl: "https://api.example.test/v1", fetch, ...(extra ?? {}) };
+  return { apiKey: "th-test", baseUrl: "https://api.example.test/v1", fetch, dangerouslyAllowBrowser: true, ...(extra ?? {}) };
 }
 
 export function errorName(err) {
@@ -32,4 +32,8 @@ export function abortAfter(ms, reason) {
 
 export function runBody(status, extra) {
   return { data: { id: "a3a26d33-6f4d-4490-a56f-e17f867ba451", chat_id: "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21", status, results: [], ...(extra ?? {}) } };
+}
+
+export function isPublicWeb() {
+  return typeof process === "undefined" && (typeof document !== "undefined" || typeof WorkerGlobalScope !== "undefined");
 }

@@ -1,0 +1,31 @@
+//! Which JS runtime this is, as far as defaults and key safety care: environment
+//! variables where there are any, and whether code runs in a public web page.
+
+use js_sys::global;
+use wasm_bindgen::JsValue;
+
+use crate::js::get;
+
+/// `process.env[name]` in Node, Bun and Deno; `None` elsewhere or when the runtime
+/// refuses (Deno without `--allow-env` throws, which reads as unset).
+pub fn env_var(name: &str) -> Option<String> {
+    let env = get(&get(&global(), "process"), "env");
+    get(&env, name).as_string().filter(|v| !v.is_empty())
+}
+
+/// True in a web page or one of its workers, where anyone who opens the page can read
+/// what the code holds. False in Node, Bun, Deno and browser extensions (their pages and
+/// service workers are not readable by the sites the user visits).
+pub fn is_public_web() -> bool {
+    let g: JsValue = global().into();
+    let defined = |v: &JsValue| !v.is_undefined() && !v.is_null();
+    let server = defined(&get(&get(&g, "process"), "versions")) || defined(&get(&g, "Deno")) || defined(&get(&g, "Bun"));
+    if server {
+        return false;
+    }
+    let extension_id = |ns: &str| get(&get(&get(&g, ns), "runtime"), "id").as_string().is_some_and(|id| !id.is_empty());
+    if extension_id("chrome") || extension_id("browser") {
+        return false;
+    }
+    defined(&get(&g, "document")) || defined(&get(&g, "WorkerGlobalScope"))
+}
