@@ -48,7 +48,7 @@ import { readFileSync } from "node:fs";
  * HTML error page), `delay` (`ms` before anything), `reset-before` (connection dropped).
  * After it acts: `reset-after`, `malformed` (invalid JSON), `empty`, `truncated` (the
  * body cut off mid-way), `stall` (`ms` pause mid-body), `mutate` (`set` fields on
- * `data`, `remove` fields from it, `resultsBytes` of padding in `results`).
+ * `data`, `remove` fields from it, `resultsBytes` of padding in the first run's `results`).
  * @typedef {object} Fault
  * @property {"status" | "html" | "delay" | "reset-before" | "reset-after" | "malformed" | "empty" | "truncated" | "stall" | "mutate"} kind
  * @property {string} [method] Default "*".
@@ -75,11 +75,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function mutate(body, fault) {
   const copy = structuredClone(body);
   const targets = Array.isArray(copy?.data) ? copy.data : [copy?.data];
-  for (const data of targets) {
+  for (const [i, data] of targets.entries()) {
     if (typeof data !== "object" || data === null) continue;
     Object.assign(data, fault.set ?? {});
     for (const key of fault.remove ?? []) delete data[key];
-    if (fault.resultsBytes) {
+    if (fault.resultsBytes && i === 0) {
       const item = { role: "tool", content: [{ type: "tool-result", toolCallId: "pad", toolName: "pad", result: "x".repeat(1000) }] };
       data.results = [...(data.results ?? []), ...Array.from({ length: Math.ceil(fault.resultsBytes / 1100) }, () => item)];
     }

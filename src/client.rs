@@ -140,10 +140,10 @@ struct Call {
     idempotency_key: Option<String>,
 }
 
-/// A successful answer, its body parsed as JSON.
+/// A successful answer: its body parsed as JSON, or its text when it was not JSON.
 struct Answer {
     status: u16,
-    body: JsValue,
+    body: Result<JsValue, String>,
 }
 
 impl Call {
@@ -165,7 +165,10 @@ impl Call {
         loop {
             let (outcome, retry_after_ms, error) =
                 match transport::send(&self.fetch, &req, timeout_ms, self.signal.as_ref()).await {
-                    Ok(resp) if (200..300).contains(&resp.status) => return parse_json_answer(resp),
+                    Ok(resp) if (200..300).contains(&resp.status) => {
+                        let body = js_sys::JSON::parse(&resp.text).map_err(|_| resp.text);
+                        return Ok(Answer { status: resp.status, body });
+                    }
                     Ok(resp) => {
                         let retry_after = resp
                             .retry_after
@@ -214,21 +217,24 @@ impl Call {
     }
 }
 
-fn parse_json_answer(resp: transport::HttpResponse) -> Result<Answer, JsValue> {
-    match js_sys::JSON::parse(&resp.text) {
-        Ok(body) => Ok(Answer { status: resp.status, body }),
-        Err(_) => {
-            let problem = if resp.text.trim().is_empty() { "the body is empty" } else { "the body is not JSON" };
-            let err = Error::bad_response(resp.status, problem);
-            Err(error_to_js(err, ErrorExtras { body: Some(JsValue::from_str(&resp.text)), ..ErrorExtras::default() }))
-        }
-    }
+/// The parsed JSON body of a 2xx answer, or an `AgentRunsError` carrying the text.
+fn json_body(answer: &Answer) -> Result<&JsValue, JsValue> {
+    answer.body.as_ref().map_err(|text| {
+        let problem = if text.trim().is_empty() { "the body is empty" } else { "the body is not JSON" };
+        let extras = ErrorExtras { body: Some(JsValue::from_str(text)), ..ErrorExtras::default() };
+        error_to_js(Error::bad_response(answer.status, problem), extras)
+    })
+}
+
+/// An error about a JSON body that is not what was expected, with the body attached.
+fn bad_body(body: &JsValue) -> impl Fn(Error) -> JsValue + '_ {
+    move |err| error_to_js(err, ErrorExtras { body: Some(body.clone()), ..ErrorExtras::default() })
 }
 
 fn read_run(answer: &Answer, known: Known<'_>) -> Result<JsValue, JsValue> {
-    let bad = |err: Error| error_to_js(err, ErrorExtras { body: Some(answer.body.clone()), ..ErrorExtras::default() });
-    let data = model::envelope_data(answer.status, &answer.body).map_err(bad)?;
-    let run = model::parse_run(answer.status, data, known).map_err(bad)?;
+    let body = json_body(answer)?;
+    let data = model::envelope_data(answer.status, body).map_err(bad_body(body))?;
+    let run = model::parse_run(answer.status, data, known).map_err(bad_body(body))?;
     Ok(run_to_js(run))
 }
 
@@ -273,7 +279,7 @@ pub async fn get_run(base: Settings, run_id: JsValue, options: JsValue) -> Resul
 }
 
 /// `continueRun`. The service's answer to the PUT is not documented: when it holds a
-/// run, that is the result; otherwise the run is read again.
+/// run, that is the result; otherwise (any other body, even none) the run is read again.
 pub async fn continue_run(base: Settings, run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
     let message = request::check_message(message.as_string()).map_err(to_js)?;
@@ -290,8 +296,8 @@ pub async fn continue_run(base: Settings, run_id: JsValue, message: JsValue, opt
 pub async fn list_runs(base: Settings, options: JsValue) -> Result<JsValue, JsValue> {
     let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
     let answer = call.request("GET", &call.endpoint.runs_url(), None, call.timeout_ms).await?;
-    let bad = |err: Error| error_to_js(err, ErrorExtras { body: Some(answer.body.clone()), ..ErrorExtras::default() });
-    let runs = model::parse_run_list(answer.status, &answer.body).map_err(bad)?;
+    let body = json_body(&answer)?;
+    let runs = model::parse_run_list(answer.status, body).map_err(bad_body(body))?;
     Ok(runs.into_iter().map(run_to_js).collect::<js_sys::Array>().into())
 }
 

@@ -230,3 +230,30 @@ test("a malformed answer is a typed error and the module keeps working afterward
   const ok = await createRun({ chatId: GREETER }, opts);
   assert.equal(ok.status, "queued");
 });
+
+test("the key appears in no error: message, properties, cause, JSON or inspection", async () => {
+  const { inspect } = await import("node:util");
+  const key = "th-SECRET-7f3a9c";
+  const strict = await fastEmulator({ apiKey: "th-right" });
+  const closed = await fastEmulator();
+  await closed.close();
+  const hang = (url, init) => new Promise((_, reject) => init.signal.addEventListener("abort", () => reject(init.signal.reason)));
+  const rate = scriptedFetch([{ status: 429, body: { detail: "slow" }, headers: { "retry-after": "999" } }]);
+  const errors = await Promise.all([
+    getRun(MISSING_RUN, { apiKey: key, baseUrl: strict.baseUrl }),
+    getRun(MISSING_RUN, { apiKey: key, baseUrl: emulator.baseUrl }),
+    getRun(MISSING_RUN, { apiKey: key, baseUrl: closed.baseUrl, maxRetries: 0 }),
+    getRun(MISSING_RUN, { apiKey: key, fetch: hang, timeoutMs: 10, maxRetries: 0 }),
+    getRun(MISSING_RUN, { apiKey: key, fetch: rate.fetch }),
+    getRun(MISSING_RUN, { apiKey: key, baseUrl: "http://example.com/v1" }),
+    getRun(MISSING_RUN, { apiKey: `${key}\n`, baseUrl: emulator.baseUrl }),
+    createRun({ chatId: UNKNOWN_CHAT }, { apiKey: key, baseUrl: emulator.baseUrl }),
+    waitForRun(MISSING_RUN, { apiKey: key, baseUrl: emulator.baseUrl, maxWaitMs: 0 }),
+  ].map((p) => p.then(() => assert.fail("expected an error"), (e) => e)));
+  await strict.close();
+  for (const err of errors) {
+    assert.ok(err instanceof sdk.AgentRunsError, String(err));
+    const seen = [err.message, JSON.stringify(err), inspect(err, { depth: 10, showHidden: true }), String(err.stack)].join("\n");
+    assert.ok(!seen.includes("SECRET"), `${err.name} shows the key: ${seen.slice(0, 300)}`);
+  }
+});

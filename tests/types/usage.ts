@@ -26,13 +26,18 @@ import {
   type WaitOptions,
   type CreateRunParams,
   type RunStatus,
+  type RetryInfo,
 } from "../../pkg/index.js";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <T extends true>(_: T) => {};
 
-const client: ClientOptions = { apiKey: "th-x", baseUrl: "https://api.toolhouse.ai/v1", timeoutMs: 1000, maxRetries: 2, fetch };
-const request: RequestOptions = { ...client, signal: new AbortController().signal };
+const onRetry = (r: RetryInfo): void => console.log(r.attempt, r.delayMs, r.error.status);
+const client: ClientOptions = {
+  apiKey: "th-x", baseUrl: "https://api.toolhouse.ai/v1", timeoutMs: 1000, maxRetries: 2, fetch,
+  maxRetryDelayMs: 5000, onRetry, dangerouslyAllowBrowser: false,
+};
+const request: RequestOptions = { ...client, signal: new AbortController().signal, idempotencyKey: "op-1" };
 const wait: WaitOptions = { ...request, pollIntervalMs: 500, maxWaitMs: 60_000, onUpdate: (run) => console.log(run.status) };
 const params: CreateRunParams = { chatId: "id", vars: { name: "Ada", n: 3, ok: true }, bundle: "b", toolhouseId: "u", callbackUrl: "https://x" };
 
@@ -73,6 +78,8 @@ async function main(): Promise<void> {
   await continueRun(run.id);
   // @ts-expect-error no such option
   await getRun(run.id, { pollEvery: 3 });
+  // @ts-expect-error dangerouslyAllowBrowser is a boolean
+  new AgentRuns({ dangerouslyAllowBrowser: "yes" });
   // @ts-expect-error onUpdate takes a run
   await waitForRun(run.id, { onUpdate: (n: number) => n });
 
