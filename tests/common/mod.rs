@@ -20,6 +20,8 @@ extern "C" {
     fn run_body(status: &str, extra: JsValue) -> JsValue;
     #[wasm_bindgen(js_name = isPublicWeb)]
     fn is_public_web() -> bool;
+    #[wasm_bindgen(js_name = pretendExtension)]
+    fn pretend_extension(on: bool);
 }
 
 const RUN: &str = "a3a26d33-6f4d-4490-a56f-e17f867ba451";
@@ -250,6 +252,12 @@ async fn a_key_in_a_web_page_needs_dangerously_allow_browser_and_elsewhere_not()
     } else {
         assert!(result.is_ok());
     }
+    // An extension's pages and service worker are not readable by web sites: no flag needed.
+    pretend_extension(true);
+    let opts = options(&get(&fake, "fetch"), parse(r#"{"dangerouslyAllowBrowser":false}"#));
+    let in_extension = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(opts))).await;
+    pretend_extension(false);
+    assert!(in_extension.is_ok());
     let no_key = parse(r#"{"baseUrl":"https://my.app/api"}"#);
     Reflect::set(&no_key, &"fetch".into(), &get(&fake, "fetch")).unwrap();
     assert!(settle(toolhouse_agent_runs::get_run(RUN.into(), Some(no_key))).await.is_ok());

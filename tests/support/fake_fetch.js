@@ -37,3 +37,8 @@ export function runBody(status, extra) {
 export function isPublicWeb() {
   return typeof process === "undefined" && (typeof document !== "undefined" || typeof WorkerGlobalScope !== "undefined");
 }
+
+export function pretendExtension(on) {
+  if (on) globalThis.chrome = { runtime: { id: "abcdefghijklmnopabcdefghijklmnop" } };
+  else delete globalThis.chrome;
+}
