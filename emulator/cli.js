@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // @ts-check
 // toolhouse-agent-runs-emulator [--port N] [--host H] [--agents FILE] [--time-scale F]
-//                               [--queue-ms N] [--api-key KEY] [--no-cors] [--idempotency] [--verbose]
+//                               [--queue-ms N] [--api-key KEY] [--no-cors] [--idempotency]
+//                               [--stale-ms N] [--continue-answer run|ok|empty]
+//                               [--callback-shape flat|wrapped] [--verbose]
 // Faults are injected at run time: POST /_emulator/faults (see Fault in server.js).
 // Prints "listening on http://HOST:PORT" as its first line; the API is under /v1.
 import { parseArgs } from "node:util";
 import { startEmulator } from "./server.js";
 
-const usage = "usage: toolhouse-agent-runs-emulator [--port N] [--host H] [--agents FILE] [--time-scale F] [--queue-ms N] [--api-key KEY] [--no-cors] [--idempotency] [--verbose]";
+const usage = "usage: toolhouse-agent-runs-emulator [--port N] [--host H] [--agents FILE] [--time-scale F] [--queue-ms N] [--api-key KEY] [--no-cors] [--idempotency] [--stale-ms N] [--continue-answer run|ok|empty] [--callback-shape flat|wrapped] [--verbose]";
 let values;
 try {
   ({ values } = parseArgs({
@@ -20,6 +22,9 @@ try {
       "api-key": { type: "string" },
       "no-cors": { type: "boolean", default: false },
       idempotency: { type: "boolean", default: false },
+      "stale-ms": { type: "string", default: "0" },
+      "continue-answer": { type: "string", default: "run" },
+      "callback-shape": { type: "string", default: "flat" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -40,6 +45,14 @@ const number = (name, text, min, max) => {
   }
   return n;
 };
+/** @template {string} T @param {string} name @param {string} text @param {T[]} allowed @returns {T} */
+const oneOf = (name, text, allowed) => {
+  if (!allowed.includes(/** @type {T} */ (text))) {
+    console.error(`--${name} must be one of ${allowed.join(", ")}\n${usage}`);
+    process.exit(2);
+  }
+  return /** @type {T} */ (text);
+};
 try {
   const emulator = await startEmulator({
     port: number("port", values.port, 0, 65535),
@@ -50,6 +63,9 @@ try {
     apiKey: values["api-key"],
     cors: !values["no-cors"],
     idempotency: values.idempotency,
+    staleMs: number("stale-ms", values["stale-ms"], 0, 3_600_000),
+    continueAnswer: oneOf("continue-answer", values["continue-answer"], ["run", "ok", "empty"]),
+    callbackShape: oneOf("callback-shape", values["callback-shape"], ["flat", "wrapped"]),
     quiet: !values.verbose,
   });
   console.log(`listening on ${emulator.url}`);

@@ -32,13 +32,17 @@ import { readFileSync } from "node:fs";
  * @property {boolean} [cors] Answer browsers' CORS (default true).
  * @property {boolean} [quiet] No request log on stderr (default true).
  * @property {boolean} [idempotency] Honour `Idempotency-Key` on writes (default false: unknown whether the service does).
+ * @property {number} [staleMs] After a continue, reads serve the run as it was before it for this long (default 0), as the service may.
+ * @property {"run" | "ok" | "empty"} [continueAnswer] What a successful continue answers: `{"data": run}` (default), `{"status": "ok"}`, or an empty body (the service's answer is not documented).
+ * @property {"flat" | "wrapped"} [callbackShape] `{"run_id", "status", "last_agent_message"}` (default) or the same inside `{"data": …}`.
+ * @property {number} [callbackRetries] Further attempts when the callback receiver fails (default 3), after 0.5 s, 1 s, 2 s (times timeScale).
  *
  * A running emulator. `baseUrl` is what the client's `baseUrl` option takes.
  * @typedef {object} Emulator
  * @property {string} url
  * @property {string} baseUrl
  * @property {number} port
- * @property {{ runsCreated: number, messagesAdded: number, requests: number, faultsInjected: number }} stats
+ * @property {{ runsCreated: number, messagesAdded: number, requests: number, faultsInjected: number, callbacksSent: number }} stats
  * @property {(fault: Fault) => void} addFault
  * @property {() => void} clearFaults
  * @property {() => Promise<void>} close
@@ -130,9 +134,9 @@ export async function startEmulator(options = {}) {
   const quiet = options.quiet ?? true;
   /** @type {Map<string, any>} run id -> run (service shape) */
   const runs = new Map();
-  /** @type {Map<string, { owner: string, agent: Agent }>} */
+  /** @type {Map<string, { owner: string, agent: Agent, stale?: { until: number, snapshot: any } }>} */
   const meta = new Map();
-  const stats = { runsCreated: 0, messagesAdded: 0, requests: 0, faultsInjected: 0 };
+  const stats = { runsCreated: 0, messagesAdded: 0, requests: 0, faultsInjected: 0, callbacksSent: 0 };
   /** @type {Set<NodeJS.Timeout>} */
   const allTimers = new Set();
 
@@ -179,12 +183,26 @@ export async function startEmulator(options = {}) {
     if (run.callback_url) notify(run);
   }
 
-  /** POSTs the end of a run to its callback_url; a failure is only logged. */
-  function notify(run) {
-    const body = JSON.stringify({ run_id: run.id, status: run.status, last_agent_message: run.last_agent_message });
+  /** POSTs the end of a run to its callback_url, trying again a few times if the receiver fails. */
+  function notify(run, attempt = 0) {
+    const note = { run_id: run.id, status: run.status, last_agent_message: run.last_agent_message };
+    const body = JSON.stringify(options.callbackShape === "wrapped" ? { data: note } : note);
+    stats.callbacksSent++;
     fetch(run.callback_url, { method: "POST", headers: { "Content-Type": "application/json" }, body, signal: AbortSignal.timeout(5000) })
-      .then((r) => r.arrayBuffer())
-      .catch((e) => quiet || console.error(`emulator: callback to ${run.callback_url} failed: ${e.message}`));
+      .then(async (r) => {
+        await r.arrayBuffer();
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      })
+      .catch((e) => {
+        if (!quiet) console.error(`emulator: callback to ${run.callback_url} failed: ${e.message}`);
+        if (attempt < (options.callbackRetries ?? 3)) later(() => notify(run, attempt + 1), 500 * 2 ** attempt * scale);
+      });
+  }
+
+  /** The run as a read sees it: the state from before a continue while that is still served. */
+  function visible(run) {
+    const m = meta.get(run.id);
+    return m?.stale && Date.now() < m.stale.until ? m.stale.snapshot : run;
   }
 
   /**
@@ -203,7 +221,7 @@ export async function startEmulator(options = {}) {
   }
 
   /** @param {import("node:http").ServerResponse} res @param {Reply} r @param {string} [text] the body as written */
-  function write(res, r, text = JSON.stringify(r.body)) {
+  function write(res, r, text = r.body === undefined ? "" : JSON.stringify(r.body)) {
     res.writeHead(r.status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...r.headers });
     res.end(text);
   }
@@ -242,7 +260,7 @@ export async function startEmulator(options = {}) {
     const runId = match[1];
     if (runId === undefined) {
       if (req.method === "GET") {
-        const mine = [...runs.values()].filter((r) => meta.get(r.id)?.owner === owner).reverse();
+        const mine = [...runs.values()].filter((r) => meta.get(r.id)?.owner === owner).reverse().map(visible);
         return reply(200, { data: mine });
       }
       if (req.method === "POST") return idempotent(req, owner, () => createRun(req, owner));
@@ -253,7 +271,7 @@ export async function startEmulator(options = {}) {
     if (req.method !== "GET" && req.method !== "PUT") return reply(405, { detail: "Method Not Allowed" });
     if (!UUID.test(runId)) return invalid(["path", "run_id"], "Input should be a valid UUID", "uuid_parsing", runId);
     if (!run || !m || m.owner !== owner) return reply(404, { detail: "Run not found" });
-    if (req.method === "GET") return reply(200, { data: run });
+    if (req.method === "GET") return reply(200, { data: visible(run) });
     return idempotent(req, owner, () => continueRun(req, run, m));
   }
 
@@ -272,11 +290,14 @@ export async function startEmulator(options = {}) {
     if (typeof body.message !== "string") return invalid(["body", "message"], "Input should be a valid string", "string_type", body.message);
     if (run.status !== "completed") return reply(406, { detail: "You can only add messages to completed runs" });
     stats.messagesAdded++;
+    if (options.staleMs) m.stale = { until: Date.now() + options.staleMs, snapshot: structuredClone(run) };
     run.results.push({ role: "user", content: body.message });
     run.status = "queued";
     run.last_agent_message = null;
     run.updated_at = timestamp();
     schedule(run, m.agent, body.message);
+    if (options.continueAnswer === "ok") return reply(200, { status: "ok" });
+    if (options.continueAnswer === "empty") return reply(200, undefined);
     return reply(200, { data: run });
   }
 

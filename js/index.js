@@ -8,6 +8,7 @@
 import * as wasm from "../target/wasm-pack/agent_runs.js";
 import { wasmBase64 } from "../target/wasm-pack/wasm-base64.js";
 import { AgentRunsError } from "./errors.js";
+import { watch } from "./watch.js";
 
 /**
  * @param {string} text
@@ -52,6 +53,22 @@ export const getRun = guard(wasm.getRun);
 export const continueRun = guard(wasm.continueRun);
 export const waitForRun = guard(wasm.waitForRun);
 export const listRuns = guard(wasm.listRuns);
+export const createAndWait = guard(wasm.createAndWait);
+export const continueAndWait = guard(wasm.continueAndWait);
+
+export const parseRunCallback = unavailable
+  ? /** @type {typeof wasm.parseRunCallback} */ (
+      () => {
+        throw unavailable;
+      }
+    )
+  : wasm.parseRunCallback;
+
+/**
+ * @param {string} runId
+ * @param {import("../target/wasm-pack/agent_runs.js").WaitOptions} [options]
+ */
+export const watchRun = (runId, options) => watch(waitForRun, runId, options);
 /** Stands in for the client class when WebAssembly is blocked: builds, and every call rejects. */
 class UnavailableAgentRuns {
   createRun() {
@@ -69,9 +86,23 @@ class UnavailableAgentRuns {
   listRuns() {
     return Promise.reject(unavailable);
   }
+  createAndWait() {
+    return Promise.reject(unavailable);
+  }
+  continueAndWait() {
+    return Promise.reject(unavailable);
+  }
   free() {}
 }
 export const AgentRuns = unavailable ? /** @type {typeof wasm.AgentRuns} */ (/** @type {unknown} */ (UnavailableAgentRuns)) : wasm.AgentRuns;
+/**
+ * @this {wasm.AgentRuns}
+ * @param {string} runId
+ * @param {import("../target/wasm-pack/agent_runs.js").WaitOptions} [options]
+ */
+AgentRuns.prototype.watchRun = function (runId, options) {
+  return watch((id, o) => this.waitForRun(id, o), runId, options);
+};
 
 export {
   AgentRunsError,

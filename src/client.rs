@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::{Error, ErrorKind};
 use crate::js::{self, error_to_js, get, run_to_js, to_js, ErrorExtras};
 use crate::model::{self, Known};
-use crate::poll::{self, PollSchedule, WaitStep};
+use crate::poll::{self, After, PollSchedule, WaitStep};
 use crate::request::{self, CreateRun, Endpoint};
 use crate::retry::{self, Outcome, RetryPolicy};
 use crate::runtime::{env_var, is_public_web};
@@ -34,6 +34,7 @@ pub struct Settings {
     on_retry: Option<Function>,
     idempotency_key: Option<String>,
     dangerously_allow_browser: Option<bool>,
+    after: Option<After>,
 }
 
 impl Settings {
@@ -68,6 +69,7 @@ impl Settings {
                 .map(request::check_idempotency_key)
                 .transpose()?,
             dangerously_allow_browser: js::opt_bool_prop(options, "dangerouslyAllowBrowser")?,
+            after: read_after(&get(options, "after"))?,
         })
     }
 
@@ -87,6 +89,7 @@ impl Settings {
             on_retry: over.on_retry.or_else(|| self.on_retry.clone()),
             idempotency_key: over.idempotency_key.or_else(|| self.idempotency_key.clone()),
             dangerously_allow_browser: over.dangerously_allow_browser.or(self.dangerously_allow_browser),
+            after: over.after.or_else(|| self.after.clone()),
         }
     }
 
@@ -119,6 +122,7 @@ impl Settings {
             },
             on_retry: self.on_retry,
             idempotency_key: self.idempotency_key,
+            after: self.after,
             poll_interval_ms: self.poll_interval_ms,
             max_wait_ms: self.max_wait_ms,
             on_update: self.on_update,
@@ -138,42 +142,47 @@ struct Call {
     on_update: Option<Function>,
     on_retry: Option<Function>,
     idempotency_key: Option<String>,
+    after: Option<After>,
 }
 
-/// A successful answer: its body parsed as JSON, or its text when it was not JSON.
+/// How long a request may keep trying: its retry policy, and for the polls of a wait,
+/// the wait's deadline (epoch ms), which no attempt or pause may cross.
+#[derive(Clone, Copy)]
+struct Budget {
+    retry: RetryPolicy,
+    deadline: Option<f64>,
+}
+
+/// A successful answer: its body parsed as JSON, or its text when it was not JSON, and
+/// the `Retry-After` it carried, if any.
 struct Answer {
     status: u16,
     body: Result<JsValue, String>,
+    retry_after_ms: Option<u64>,
 }
 
 impl Call {
     /// Sends with retries; resolves with a 2xx answer whose body parsed as JSON. A write
     /// with an idempotency key sends it on every attempt and retries like a read.
-    /// `timeout_ms` bounds each attempt.
-    async fn request(
-        &self,
-        method: &'static str,
-        url: &str,
-        body: Option<&str>,
-        timeout_ms: f64,
-    ) -> Result<Answer, JsValue> {
+    async fn request(&self, method: &'static str, url: &str, body: Option<&str>, budget: Budget) -> Result<Answer, JsValue> {
         let authorization = self.endpoint.authorization();
         let idempotency_key = if method == "GET" { None } else { self.idempotency_key.as_deref() };
         let idempotent = method == "GET" || idempotency_key.is_some();
         let req = HttpRequest { method, url, body, authorization: authorization.as_deref(), idempotency_key };
         let mut retries_done = 0;
         loop {
+            // No attempt may outlast a wait's deadline.
+            let left = budget.deadline.map_or(f64::INFINITY, |d| d - js_sys::Date::now());
+            let timeout_ms = self.timeout_ms.min(left.max(1.0));
             let (outcome, retry_after_ms, error) =
                 match transport::send(&self.fetch, &req, timeout_ms, self.signal.as_ref()).await {
                     Ok(resp) if (200..300).contains(&resp.status) => {
+                        let retry_after_ms = read_retry_after(resp.retry_after.as_deref());
                         let body = js_sys::JSON::parse(&resp.text).map_err(|_| resp.text);
-                        return Ok(Answer { status: resp.status, body });
+                        return Ok(Answer { status: resp.status, body, retry_after_ms });
                     }
                     Ok(resp) => {
-                        let retry_after = resp
-                            .retry_after
-                            .as_deref()
-                            .and_then(|v| retry::retry_after_ms(v, js_sys::Date::now(), parse_http_date));
+                        let retry_after = read_retry_after(resp.retry_after.as_deref());
                         let parsed = js_sys::JSON::parse(&resp.text).ok();
                         let mut err = Error::from_response(resp.status, parsed.as_ref(), &resp.text);
                         err.retry_after_ms = retry_after;
@@ -197,8 +206,16 @@ impl Call {
                         return Err(to_js(Error::new(ErrorKind::Service, "the fetch function did not return a Response")))
                     }
                 };
-            let delay = self.retry.delay_before_retry(retries_done, idempotent, outcome, retry_after_ms, js_sys::Math::random());
+            let delay = budget.retry.delay_before_retry(retries_done, idempotent, outcome, retry_after_ms, js_sys::Math::random());
             let Some(ms) = delay else { return Err(error) };
+            if let Some(deadline) = budget.deadline {
+                // The pause would cross the deadline: spend what is left, then give up.
+                let left = deadline - js_sys::Date::now();
+                if ms as f64 >= left {
+                    transport::sleep(left.max(0.0), self.signal.as_ref()).await?;
+                    return Err(error);
+                }
+            }
             retries_done += 1;
             if let Some(on_retry) = &self.on_retry {
                 let info = js_sys::Object::new();
@@ -211,10 +228,90 @@ impl Call {
         }
     }
 
-    async fn get_run(&self, run_id: &str, timeout_ms: f64) -> Result<JsValue, JsValue> {
-        let answer = self.request("GET", &self.endpoint.run_url(run_id), None, timeout_ms).await?;
-        read_run(&answer, Known { id: Some(run_id), chat_id: None })
+    /// The budget of a single call: `maxRetries`, no deadline.
+    fn call_budget(&self) -> Budget {
+        Budget { retry: self.retry, deadline: None }
     }
+
+    async fn get_run(&self, run_id: &str) -> Result<JsValue, JsValue> {
+        self.poll(run_id, self.call_budget()).await.map(|(run, _)| run)
+    }
+
+    /// Reads a run; also gives the `Retry-After` of the answer, if any.
+    async fn poll(&self, run_id: &str, budget: Budget) -> Result<(JsValue, Option<u64>), JsValue> {
+        let answer = self.request("GET", &self.endpoint.run_url(run_id), None, budget).await?;
+        Ok((read_run(&answer, Known { id: Some(run_id), chat_id: None })?, answer.retry_after_ms))
+    }
+
+    /// Polls until the run has ended. With `after` (the run a continue returned), states
+    /// from before the continue are skipped. Transient failures are retried with backoff
+    /// for as long as the wait's budget lasts, whatever `maxRetries` says; permanent ones
+    /// (401, 402, 403, 404 …) end the wait at once.
+    async fn wait(&self, run_id: &str) -> Result<JsValue, JsValue> {
+        let deadline = self.max_wait_ms.map(|ms| js_sys::Date::now() + ms);
+        let budget = Budget { retry: RetryPolicy { max_retries: u32::MAX, ..self.retry }, deadline };
+        let mut after = self.after.clone();
+        let mut schedule = PollSchedule::new(self.poll_interval_ms.map(|ms| ms as u64));
+        let mut last_status: Option<String> = None;
+        let mut last_run = JsValue::NULL;
+        let timed_out = |last_run: JsValue, cause: Option<JsValue>| {
+            let err = Error::new(ErrorKind::WaitTimeout, "the run did not end within maxWaitMs");
+            error_to_js(err, ErrorExtras { last_run: Some(last_run), cause, ..ErrorExtras::default() })
+        };
+        let past = |deadline: Option<f64>| deadline.is_some_and(|d| js_sys::Date::now() >= d);
+        loop {
+            if past(deadline) {
+                return Err(timed_out(last_run, None));
+            }
+            let (run, retry_after_ms) = match self.poll(run_id, budget).await {
+                Ok(polled) => polled,
+                Err(e) if past(deadline) => return Err(timed_out(last_run, Some(e))),
+                Err(e) => return Err(e),
+            };
+            let status = get(&run, "status").as_string().unwrap_or_default();
+            let updated_at = get(&run, "updatedAt").as_string();
+            let results = js_sys::Array::from(&get(&run, "results")).length() as usize;
+            let fresh = after.as_mut().is_none_or(|a| a.is_new(&status, updated_at.as_deref(), results));
+            if fresh {
+                if last_status.as_deref() != Some(status.as_str()) {
+                    if let Some(on_update) = &self.on_update {
+                        on_update.call1(&JsValue::UNDEFINED, &run)?;
+                    }
+                    last_status = Some(status.clone());
+                }
+                last_run = run;
+            }
+            // A Retry-After on a poll is honoured (up to maxRetryDelayMs).
+            let mut delay = schedule.next_delay();
+            if let Some(ms) = retry_after_ms {
+                delay = delay.max(ms.min(self.retry.max_retry_delay_ms));
+            }
+            let ended = fresh && model::is_terminal(&status);
+            match poll::next_step(ended, js_sys::Date::now(), deadline, delay) {
+                WaitStep::Done => return Ok(last_run),
+                WaitStep::TimedOut => return Err(timed_out(last_run, None)),
+                WaitStep::Sleep(ms) => transport::sleep(ms as f64, self.signal.as_ref()).await?,
+            }
+        }
+    }
+}
+
+/// Reads the `after` option: the `AgentRun` a continue returned (its `updatedAt` and
+/// `results` are what count).
+fn read_after(value: &JsValue) -> Result<Option<After>, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if !value.is_object() {
+        return Err(Error::invalid(&["after"], "must be the run that continueRun returned"));
+    }
+    let results = get(value, "results");
+    let count = if js_sys::Array::is_array(&results) { js_sys::Array::from(&results).length() as usize } else { 0 };
+    Ok(Some(After::new(get(value, "updatedAt").as_string().as_deref(), count)))
+}
+
+fn read_retry_after(value: Option<&str>) -> Option<u64> {
+    value.and_then(|v| retry::retry_after_ms(v, js_sys::Date::now(), parse_http_date))
 }
 
 /// The parsed JSON body of a 2xx answer, or an `AgentRunsError` carrying the text.
@@ -265,17 +362,30 @@ fn read_settings(options: &JsValue) -> Result<Settings, JsValue> {
 
 /// `createRun`.
 pub async fn create_run(base: Settings, params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let create = CreateRun::from_params(&params).map_err(to_js)?;
+    let params = CreateRun::from_params(&params).map_err(to_js)?;
     let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
-    let answer = call.request("POST", &call.endpoint.runs_url(), Some(&create.to_json()), call.timeout_ms).await?;
+    create(&call, &params).await
+}
+
+async fn create(call: &Call, create: &CreateRun) -> Result<JsValue, JsValue> {
+    let answer = call.request("POST", &call.endpoint.runs_url(), Some(&create.to_json()), call.call_budget()).await?;
     read_run(&answer, Known { id: None, chat_id: Some(&create.chat_id) })
+}
+
+/// `createAndWait`: starts a run and waits for its end (`maxWaitMs` bounds the wait).
+pub async fn create_and_wait(base: Settings, params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let params = CreateRun::from_params(&params).map_err(to_js)?;
+    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let run = create(&call, &params).await?;
+    let run_id = get(&run, "id").as_string().unwrap_or_default();
+    call.wait(&run_id).await
 }
 
 /// `getRun`.
 pub async fn get_run(base: Settings, run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
     let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
-    call.get_run(&run_id, call.timeout_ms).await
+    call.get_run(&run_id).await
 }
 
 /// `continueRun`. The service's answer to the PUT is not documented: when it holds a
@@ -284,18 +394,33 @@ pub async fn continue_run(base: Settings, run_id: JsValue, message: JsValue, opt
     let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
     let message = request::check_message(message.as_string()).map_err(to_js)?;
     let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
-    let body = request::continue_body(&message);
-    let answer = call.request("PUT", &call.endpoint.run_url(&run_id), Some(&body), call.timeout_ms).await?;
-    match read_run(&answer, Known { id: Some(&run_id), chat_id: None }) {
+    continue_with(&call, &run_id, &message).await
+}
+
+async fn continue_with(call: &Call, run_id: &str, message: &str) -> Result<JsValue, JsValue> {
+    let body = request::continue_body(message);
+    let answer = call.request("PUT", &call.endpoint.run_url(run_id), Some(&body), call.call_budget()).await?;
+    match read_run(&answer, Known { id: Some(run_id), chat_id: None }) {
         Ok(run) => Ok(run),
-        Err(_) => call.get_run(&run_id, call.timeout_ms).await,
+        Err(_) => call.get_run(run_id).await,
     }
+}
+
+/// `continueAndWait`: adds the message and waits for the run's new end, never taking
+/// the state from before the continue for it.
+pub async fn continue_and_wait(base: Settings, run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
+    let message = request::check_message(message.as_string()).map_err(to_js)?;
+    let mut call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let continued = continue_with(&call, &run_id, &message).await?;
+    call.after = read_after(&continued).map_err(to_js)?;
+    call.wait(&run_id).await
 }
 
 /// `listRuns`.
 pub async fn list_runs(base: Settings, options: JsValue) -> Result<JsValue, JsValue> {
     let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
-    let answer = call.request("GET", &call.endpoint.runs_url(), None, call.timeout_ms).await?;
+    let answer = call.request("GET", &call.endpoint.runs_url(), None, call.call_budget()).await?;
     let body = json_body(&answer)?;
     let runs = model::parse_run_list(answer.status, body).map_err(bad_body(body))?;
     Ok(runs.into_iter().map(run_to_js).collect::<js_sys::Array>().into())
@@ -306,49 +431,22 @@ pub async fn list_runs(base: Settings, options: JsValue) -> Result<JsValue, JsVa
 pub async fn wait_for_run(base: Settings, run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
     let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
-    let deadline = call.max_wait_ms.map(|ms| js_sys::Date::now() + ms);
-    let mut schedule = PollSchedule::new(call.poll_interval_ms.map(|ms| ms as u64));
-    let mut last_status: Option<String> = None;
-    let mut last_run = JsValue::NULL;
-    let timed_out = |last_run: JsValue| {
-        let err = Error::new(ErrorKind::WaitTimeout, "the run did not end within maxWaitMs");
-        error_to_js(err, ErrorExtras { last_run: Some(last_run), ..ErrorExtras::default() })
-    };
-    loop {
-        // No poll may outlast the wait: each attempt gets at most the time that is left.
-        let mut timeout_ms = call.timeout_ms;
-        if let Some(deadline) = deadline {
-            let left = deadline - js_sys::Date::now();
-            if left <= 0.0 {
-                return Err(timed_out(last_run));
-            }
-            timeout_ms = timeout_ms.min(left.max(1.0));
-        }
-        let run = match call.get_run(&run_id, timeout_ms).await {
-            Ok(run) => run,
-            Err(e) if deadline.is_some_and(|d| js_sys::Date::now() >= d) && is_timeout_error(&e) => {
-                return Err(timed_out(last_run))
-            }
-            Err(e) => return Err(e),
-        };
-        let status = get(&run, "status").as_string().unwrap_or_default();
-        if last_status.as_deref() != Some(status.as_str()) {
-            if let Some(on_update) = &call.on_update {
-                on_update.call1(&JsValue::UNDEFINED, &run)?;
-            }
-            last_status = Some(status.clone());
-        }
-        last_run = run;
-        match poll::next_step(&status, js_sys::Date::now(), deadline, schedule.next_delay()) {
-            WaitStep::Done => return Ok(last_run),
-            WaitStep::TimedOut => return Err(timed_out(last_run)),
-            WaitStep::Sleep(ms) => transport::sleep(ms as f64, call.signal.as_ref()).await?,
-        }
-    }
+    call.wait(&run_id).await
 }
 
-fn is_timeout_error(err: &JsValue) -> bool {
-    get(err, "name").as_string().as_deref() == Some(ErrorKind::Timeout.class_name())
+/// `parseRunCallback`: the body a callback POSTed (text or parsed), in either shape.
+pub fn parse_run_callback(body: &JsValue) -> Result<JsValue, JsValue> {
+    let parsed = match body.as_string() {
+        Some(text) => js_sys::JSON::parse(&text).map_err(|_| to_js(Error::invalid(&["body"], "is not JSON")))?,
+        None => body.clone(),
+    };
+    let callback = model::parse_callback(&parsed).map_err(to_js)?;
+    let out = js_sys::Object::new();
+    js::set(&out, "runId", &JsValue::from_str(&callback.run_id));
+    js::set(&out, "status", &JsValue::from_str(&callback.status));
+    let message = callback.last_agent_message.map_or(JsValue::NULL, |m| JsValue::from_str(&m));
+    js::set(&out, "lastAgentMessage", &message);
+    Ok(out.into())
 }
 
 /// Used by `lib.rs` for an options object that is a `ClientOptions`.
@@ -359,6 +457,9 @@ pub fn client_settings(options: &JsValue) -> Result<Settings, JsValue> {
     }
     if settings.idempotency_key.is_some() {
         return Err(to_js(Error::invalid(&["idempotencyKey"], "belongs to a call, not to the client")));
+    }
+    if settings.after.is_some() {
+        return Err(to_js(Error::invalid(&["after"], "belongs to a call, not to the client")));
     }
     Ok(settings)
 }

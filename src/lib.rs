@@ -81,6 +81,30 @@ export interface WaitOptions extends RequestOptions {
   maxWaitMs?: number;
   /** Called with the run each time its status changes (and with the first run read). */
   onUpdate?: (run: AgentRun) => void;
+  /** The run `continueRun` returned: states from before that continue are ignored, so the old `completed` answer is never taken for the new one. */
+  after?: AgentRun;
+}
+
+/** What a callback says. Callbacks are not signed: confirm with `getRun` before trusting one. */
+export interface RunCallback {
+  runId: string;
+  status: RunStatus;
+  lastAgentMessage: string | null;
+}
+
+/**
+ * Polls a run and yields a snapshot each time its status changes, ending after the one
+ * that is `completed` or `failed`. Leaving the loop early (`break`, `return`, `throw`)
+ * stops polling at once.
+ *
+ * @example
+ * for await (const run of watchRun(id)) console.log(run.status);
+ */
+export function watchRun(runId: string, options?: WaitOptions): AsyncIterableIterator<AgentRun>;
+
+export interface AgentRuns {
+  /** Polls a run and yields a snapshot at each change of status, ending after the terminal one. */
+  watchRun(runId: string, options?: WaitOptions): AsyncIterableIterator<AgentRun>;
 }
 
 /** What `createRun` starts. */
@@ -180,6 +204,38 @@ export interface AgentRun {
         spawn(client::list_runs(Settings::default(), unwrap(options)))
     }
 
+    /// Starts a run and resolves when it has ended (`maxWaitMs` bounds the wait).
+    ///
+    /// @example
+    /// const run = await createAndWait({ chatId, vars: { name: "Ada" } });
+    #[wasm_bindgen(js_name = createAndWait, unchecked_return_type = "Promise<AgentRun>")]
+    pub fn create_and_wait(
+        #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        spawn(client::create_and_wait(Settings::default(), params, unwrap(options)))
+    }
+
+    /// Adds a message to a completed run and resolves when the run has ended again. The
+    /// state from before the continue, which the service may still serve for a while, is
+    /// never taken for the new end.
+    #[wasm_bindgen(js_name = continueAndWait, unchecked_return_type = "Promise<AgentRun>")]
+    pub fn continue_and_wait(
+        #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        spawn(client::continue_and_wait(Settings::default(), run_id, message, unwrap(options)))
+    }
+
+    /// Reads the body of a callback (the text or the parsed JSON), in either shape the
+    /// service sends. Throws `ValidationError` for anything else, a `run_id` that is not
+    /// a UUID included. Callbacks are not signed: confirm with `getRun`.
+    #[wasm_bindgen(js_name = parseRunCallback, unchecked_return_type = "RunCallback")]
+    pub fn parse_run_callback(#[wasm_bindgen(unchecked_param_type = "string | object")] body: JsValue) -> Result<JsValue, JsValue> {
+        client::parse_run_callback(&body)
+    }
+
     /// A client that keeps its options, so calls need not repeat them. Per-call options
     /// override the client's.
     ///
@@ -245,6 +301,27 @@ export interface AgentRun {
         #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<AgentRun[]>")]
         pub fn list_runs(&self, #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>) -> Promise {
             spawn(client::list_runs(self.settings.clone(), unwrap(options)))
+        }
+
+        /// Starts a run and resolves when it has ended.
+        #[wasm_bindgen(js_name = createAndWait, unchecked_return_type = "Promise<AgentRun>")]
+        pub fn create_and_wait(
+            &self,
+            #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
+            #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
+        ) -> Promise {
+            spawn(client::create_and_wait(self.settings.clone(), params, unwrap(options)))
+        }
+
+        /// Adds a message to a completed run and resolves when it has ended again.
+        #[wasm_bindgen(js_name = continueAndWait, unchecked_return_type = "Promise<AgentRun>")]
+        pub fn continue_and_wait(
+            &self,
+            #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
+            #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
+            #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
+        ) -> Promise {
+            spawn(client::continue_and_wait(self.settings.clone(), run_id, message, unwrap(options)))
         }
     }
 }

@@ -97,6 +97,28 @@ pub fn parse_run_list<V: JsonView>(status: u16, body: &V) -> Result<Vec<Run<V>>,
     items.into_iter().map(|item| parse_run(status, item, Known::default())).collect()
 }
 
+/// What a callback says: a hint to confirm with a read, since callbacks are not signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    pub run_id: String,
+    pub status: String,
+    pub last_agent_message: Option<String>,
+}
+
+/// Reads a callback body in either shape seen: `{"run_id", "status", …}` at the top level
+/// or wrapped in `{"data": {…}}` (`id` is taken where `run_id` is missing).
+pub fn parse_callback<V: JsonView>(body: &V) -> Result<Callback, Error> {
+    if !body.is_object() {
+        return Err(Error::invalid(&["body"], "must be a JSON object"));
+    }
+    let data = body.field("data").filter(JsonView::is_object);
+    let data = data.as_ref().unwrap_or(body);
+    let text = |key: &str| data.field(key).and_then(|v| v.as_str());
+    let run_id = crate::request::check_uuid("run_id", text("run_id").or_else(|| text("id")))?;
+    let status = text("status").ok_or_else(|| Error::invalid(&["status"], "must be a string"))?;
+    Ok(Callback { run_id, status, last_agent_message: text("last_agent_message") })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +237,34 @@ mod tests {
         assert!(parse_run_list(200, &json!({"data": []})).unwrap().is_empty());
     }
 
+    const RUN: &str = "bcb7e865-9e6c-4a1b-8c2d-c0110fdf5c2e";
+
+    #[test]
+    fn callbacks_read_in_both_shapes() {
+        let flat = json!({"run_id": RUN, "status": "completed", "last_agent_message": "hi"});
+        let wrapped = json!({"data": {"run_id": RUN, "status": "completed", "last_agent_message": "hi"}});
+        let expected = Callback { run_id: RUN.into(), status: "completed".into(), last_agent_message: Some("hi".into()) };
+        assert_eq!(parse_callback(&flat).unwrap(), expected);
+        assert_eq!(parse_callback(&wrapped).unwrap(), expected);
+        let as_run = json!({"data": {"id": RUN, "status": "failed", "last_agent_message": null}});
+        assert_eq!(parse_callback(&as_run).unwrap().last_agent_message, None);
+    }
+
+    #[test]
+    fn callbacks_without_a_uuid_run_id_or_a_status_are_refused() {
+        for (body, field) in [
+            (json!({"run_id": "../admin", "status": "completed"}), "run_id"),
+            (json!({"status": "completed"}), "run_id"),
+            (json!({"run_id": RUN}), "status"),
+            (json!("text"), "body"),
+            (json!([RUN]), "body"),
+        ] {
+            let err = parse_callback(&body).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Validation);
+            assert_eq!(err.field, vec![field.to_owned()], "{body}");
+        }
+    }
+
     fn arbitrary_json() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -245,6 +295,7 @@ mod tests {
             let _ = envelope_data(status, &body).and_then(|d| parse_run(status, d, Known::default()));
             let _ = parse_run_list(status, &body);
             let _ = Error::from_response(status, Some(&body), "");
+            let _ = parse_callback(&body);
         }
 
         #[test]

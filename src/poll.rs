@@ -39,10 +39,11 @@ pub enum WaitStep {
     TimedOut,
 }
 
-/// Decides the next step. `deadline_ms` is the epoch time the wait must end by; the
-/// last sleep is cut short so that the final poll happens right at the deadline.
-pub fn next_step(status: &str, now_ms: f64, deadline_ms: Option<f64>, delay_ms: u64) -> WaitStep {
-    if is_terminal(status) {
+/// Decides the next step. `ended` is whether the run read has ended (and is not a stale
+/// state). `deadline_ms` is the epoch time the wait must end by; the last sleep is cut
+/// short so that the final poll happens right at the deadline.
+pub fn next_step(ended: bool, now_ms: f64, deadline_ms: Option<f64>, delay_ms: u64) -> WaitStep {
+    if ended {
         return WaitStep::Done;
     }
     match deadline_ms {
@@ -52,9 +53,135 @@ pub fn next_step(status: &str, now_ms: f64, deadline_ms: Option<f64>, delay_ms: 
     }
 }
 
+/// What a wait that follows a continue knows of the run as it was continued, so that it
+/// can tell the stale `completed` (served for a while after a continue) from the new end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct After {
+    updated_at: Option<i64>,
+    results: usize,
+    picked_up: bool,
+}
+
+impl After {
+    /// From the run `continueRun` returned: its `updatedAt` and its number of results.
+    /// (Its status says nothing: a queued answer to the PUT can still be followed by
+    /// reads of the old `completed` state.)
+    pub fn new(updated_at: Option<&str>, results: usize) -> After {
+        After { updated_at: updated_at.and_then(timestamp_micros), results, picked_up: false }
+    }
+
+    /// Whether a polled state is the continued run's own, not the one before the continue.
+    /// A state counts once the run has been seen running again, or when it was updated
+    /// after the continue, or when it has more results than the continued run had.
+    pub fn is_new(&mut self, status: &str, updated_at: Option<&str>, results: usize) -> bool {
+        if !is_terminal(status) {
+            self.picked_up = true;
+            return true;
+        }
+        let updated_later = match (self.updated_at, updated_at.and_then(timestamp_micros)) {
+            (Some(before), Some(now)) => now > before,
+            _ => false,
+        };
+        self.picked_up || updated_later || results > self.results
+    }
+}
+
+/// An ISO 8601 timestamp (`2025-01-15T01:46:23.568338`, with or without `Z` or an offset)
+/// as microseconds since 1970; one without a zone is read as UTC, as the service writes.
+pub fn timestamp_micros(text: &str) -> Option<i64> {
+    let b = text.trim().as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let digits = b.get(from..from + len)?;
+        digits.iter().try_fold(0i64, |acc, d| d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0')))
+    };
+    let sep = |at: usize, allowed: &[u8]| b.get(at).is_some_and(|c| allowed.contains(c));
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
+        return None;
+    }
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut micros = 0i64;
+    if sep(i, b".") {
+        i += 1;
+        let mut scale = 100_000;
+        while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+            micros += i64::from(d - b'0') * scale;
+            scale /= 10;
+            i += 1;
+        }
+    }
+    let offset_minutes = match b.get(i) {
+        None => 0,
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(sign @ (b'+' | b'-')) => {
+            let hours = num(i + 1, 2)?;
+            let minutes = if sep(i + 3, b":") { num(i + 4, 2)? } else { num(i + 3, 2)? };
+            let end = if sep(i + 3, b":") { i + 6 } else { i + 5 };
+            if end != b.len() {
+                return None;
+            }
+            if *sign == b'+' { hours * 60 + minutes } else { -(hours * 60 + minutes) }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds * 1_000_000 + micros)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_read_with_and_without_zone() {
+        assert_eq!(timestamp_micros("1970-01-01T00:00:00"), Some(0));
+        assert_eq!(timestamp_micros("1970-01-01T00:00:01.5Z"), Some(1_500_000));
+        assert_eq!(timestamp_micros("2025-01-15T01:46:23.568338"), Some(1_736_905_583_568_338));
+        assert_eq!(timestamp_micros("2025-01-15T02:46:23.568338+01:00"), Some(1_736_905_583_568_338));
+        assert_eq!(timestamp_micros("2025-01-14T20:46:23.568338-0500"), Some(1_736_905_583_568_338));
+        assert_eq!(timestamp_micros("2000-02-29 12:00:00"), Some(951_825_600_000_000));
+        for bad in ["", "2025-01-15", "2025-13-01T00:00:00", "2025-01-15T01:46:23x", "yesterday", "2025-01-15T01:46:23+1"] {
+            assert_eq!(timestamp_micros(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn after_a_continue_the_stale_completed_state_is_ignored() {
+        // continueRun answered the queued run, with the new message appended (3 results).
+        let mut after = After::new(Some("2025-01-15T01:47:00.000001"), 3);
+        // The service still serves the state from before the continue.
+        assert!(!after.is_new("completed", Some("2025-01-15T01:46:59.000000"), 2));
+        // Then the run ends anew: more results and a later update.
+        assert!(after.is_new("completed", Some("2025-01-15T01:47:05.000000"), 4));
+    }
+
+    #[test]
+    fn when_continue_only_saw_the_stale_run_a_later_update_or_more_results_count() {
+        let after = After::new(Some("2025-01-15T01:46:59"), 2);
+        assert!(!after.clone().is_new("completed", Some("2025-01-15T01:46:59"), 2));
+        assert!(after.clone().is_new("completed", Some("2025-01-15T01:47:10"), 2));
+        assert!(after.clone().is_new("completed", None, 4));
+    }
+
+    #[test]
+    fn once_the_run_is_seen_running_again_its_next_end_counts() {
+        let mut after = After::new(None, 2);
+        assert!(!after.is_new("completed", None, 2));
+        assert!(after.is_new("in_progress", None, 3));
+        assert!(after.is_new("completed", None, 2));
+    }
 
     #[test]
     fn polling_starts_fast_and_slows_to_a_cap() {
@@ -70,21 +197,21 @@ mod tests {
     }
 
     #[test]
-    fn terminal_statuses_end_the_wait_even_past_the_deadline() {
-        assert_eq!(next_step("completed", 10.0, Some(5.0), 100), WaitStep::Done);
-        assert_eq!(next_step("failed", 0.0, None, 100), WaitStep::Done);
+    fn an_ended_run_ends_the_wait_even_past_the_deadline() {
+        assert_eq!(next_step(true, 10.0, Some(5.0), 100), WaitStep::Done);
+        assert_eq!(next_step(true, 0.0, None, 100), WaitStep::Done);
     }
 
     #[test]
-    fn unknown_and_running_statuses_sleep_never_busy_loop() {
-        for status in ["queued", "in_progress", "paused", ""] {
-            assert_eq!(next_step(status, 0.0, None, 1000), WaitStep::Sleep(1000));
-        }
+    fn a_run_not_ended_sleeps_never_busy_loops() {
+        assert_eq!(next_step(false, 0.0, None, 1000), WaitStep::Sleep(1000));
+        let mut schedule = PollSchedule::new(Some(0));
+        assert_eq!(next_step(false, 0.0, None, schedule.next_delay()), WaitStep::Sleep(0));
     }
 
     #[test]
     fn the_last_sleep_ends_at_the_deadline_and_then_the_wait_times_out() {
-        assert_eq!(next_step("queued", 1000.0, Some(1300.0), 1000), WaitStep::Sleep(300));
-        assert_eq!(next_step("queued", 1300.0, Some(1300.0), 1000), WaitStep::TimedOut);
+        assert_eq!(next_step(false, 1000.0, Some(1300.0), 1000), WaitStep::Sleep(300));
+        assert_eq!(next_step(false, 1300.0, Some(1300.0), 1000), WaitStep::TimedOut);
     }
 }

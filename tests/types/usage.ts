@@ -8,6 +8,10 @@ import {
   continueRun,
   waitForRun,
   listRuns,
+  createAndWait,
+  continueAndWait,
+  watchRun,
+  parseRunCallback,
   AgentRunsError,
   AuthenticationError,
   PermissionDeniedError,
@@ -27,6 +31,7 @@ import {
   type CreateRunParams,
   type RunStatus,
   type RetryInfo,
+  type RunCallback,
 } from "../../pkg/index.js";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -49,6 +54,17 @@ async function main(): Promise<void> {
   await continueRun(run.id, "more", request);
   const ended: AgentRun = await waitForRun(run.id, wait);
   const all: AgentRun[] = await listRuns();
+  const created: AgentRun = await createAndWait(params, wait);
+  const continued: AgentRun = await continueAndWait(run.id, "more", { ...wait, after: created });
+  await waitForRun(run.id, { after: continued });
+  for await (const snapshot of watchRun(run.id, { pollIntervalMs: 100 })) {
+    const s: RunStatus = snapshot.status;
+    console.log(s);
+  }
+  const note: RunCallback = parseRunCallback('{"run_id": "x", "status": "completed"}');
+  parseRunCallback({ data: {} });
+  const noteMessage: string | null = note.lastAgentMessage;
+  console.log(noteMessage);
   await listRuns(request);
 
   const runs = new AgentRuns(client);
@@ -58,6 +74,9 @@ async function main(): Promise<void> {
   await runs.continueRun(run.id, "hi");
   await runs.waitForRun(run.id, { maxWaitMs: 10 });
   await runs.listRuns();
+  await runs.createAndWait(params);
+  await runs.continueAndWait(run.id, "x");
+  for await (const snapshot of runs.watchRun(run.id)) console.log(snapshot.id);
 
   const status: RunStatus = ended.status;
   const known: RunStatus = "in_progress";
@@ -80,6 +99,8 @@ async function main(): Promise<void> {
   await getRun(run.id, { pollEvery: 3 });
   // @ts-expect-error dangerouslyAllowBrowser is a boolean
   new AgentRuns({ dangerouslyAllowBrowser: "yes" });
+  // @ts-expect-error parseRunCallback takes a string or an object
+  parseRunCallback(5);
   // @ts-expect-error onUpdate takes a run
   await waitForRun(run.id, { onUpdate: (n: number) => n });
 
