@@ -49,8 +49,9 @@ try {
   if (first.status === "completed") {
     const message = "Thank you! Can you say that in one short sentence?";
     console.log(`${stamp()} continueRun: "${message}"`);
-    await client.continueRun(created.id, message, { signal: controller.signal });
-    const second = await client.waitForRun(created.id, options);
+    const continued = await client.continueRun(created.id, message, { signal: controller.signal });
+    // `after`: the service may still serve the old "completed" run for a moment.
+    const second = await client.waitForRun(created.id, { ...options, after: continued });
     console.log(`\n${bold("Agent:")} ${reply(second)}\n`);
   }
   console.log(`${stamp()} done`);

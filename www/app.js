@@ -33,13 +33,15 @@ function showError(err) {
   el.textContent = err instanceof AgentRunsError ? `${err.name}${err.status ? ` (HTTP ${err.status})` : ""}: ${err.message}` : String(err);
 }
 
-/** @param {() => Promise<string>} start */
+/** @param {() => Promise<import("/pkg/index.js").AgentRun>} start */
 async function follow(start) {
   $("error").hidden = true;
   startButton.disabled = continueButton.disabled = true;
   try {
-    runId = await start();
-    await client.waitForRun(runId, { pollIntervalMs: 250, onUpdate: show });
+    const run = await start();
+    runId = run.id;
+    // `after`: right after a continue the service may still serve the old "completed" run.
+    await client.waitForRun(run.id, { pollIntervalMs: 250, onUpdate: show, after: run });
   } catch (err) {
     showError(err);
   } finally {
@@ -53,8 +55,7 @@ $("start").addEventListener("submit", (event) => {
   $("reply").textContent = "(waiting)";
   follow(async () => {
     const vars = JSON.parse(/** @type {HTMLInputElement} */ ($("vars")).value || "{}");
-    const run = await client.createRun({ chatId: agentSelect.value, vars });
-    return run.id;
+    return client.createRun({ chatId: agentSelect.value, vars });
   });
 });
 
@@ -63,8 +64,5 @@ $("continue").addEventListener("submit", (event) => {
   const id = runId;
   if (!id) return;
   $("reply").textContent = "(waiting)";
-  follow(async () => {
-    await client.continueRun(id, /** @type {HTMLInputElement} */ ($("message")).value);
-    return id;
-  });
+  follow(() => client.continueRun(id, /** @type {HTMLInputElement} */ ($("message")).value));
 });
