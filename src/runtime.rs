@@ -2,7 +2,7 @@
 //! variables where there are any, and whether code runs in a public web page.
 
 use js_sys::global;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::js::get;
 
@@ -28,4 +28,22 @@ pub fn is_public_web() -> bool {
         return false;
     }
     defined(&get(&g, "document")) || defined(&get(&g, "WorkerGlobalScope"))
+}
+
+/// True in a browser extension's service worker, which Chrome stops after about 30 s
+/// without events or extension API calls.
+pub fn is_extension_service_worker() -> bool {
+    let g: JsValue = global().into();
+    !get(&g, "ServiceWorkerGlobalScope").is_undefined() && get(&get(&get(&g, "chrome"), "runtime"), "id").as_string().is_some()
+}
+
+/// Calls a cheap extension API, which resets an extension service worker's idle timer
+/// (what Chrome's documentation advises for long work). Does nothing elsewhere.
+pub fn keep_extension_alive() {
+    let runtime = get(&get(&global(), "chrome"), "runtime");
+    if let Ok(info) = get(&runtime, "getPlatformInfo").dyn_into::<js_sys::Function>() {
+        // A callback (not the promise form) so that nothing is left unhandled; it is freed once called.
+        let done = wasm_bindgen::closure::Closure::once_into_js(|_: JsValue| {});
+        let _ = info.call1(&runtime, &done);
+    }
 }

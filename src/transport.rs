@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::js::{get, set};
+use crate::runtime;
 
 #[wasm_bindgen]
 extern "C" {
@@ -98,9 +99,30 @@ impl Drop for AbortListener {
     }
 }
 
+/// Longest pause in an extension service worker between calls that keep it alive
+/// (Chrome stops it after about 30 s without events).
+const EXTENSION_KEEPALIVE_MS: f64 = 20_000.0;
+
 /// Waits `ms` milliseconds; an abort of `signal` ends the wait at once with its reason.
-/// No timer or listener outlives the call.
+/// No timer or listener outlives the call. In an extension service worker the worker is
+/// kept alive meanwhile, so that a long wait there is not cut short.
 pub async fn sleep(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
+    if !runtime::is_extension_service_worker() {
+        return sleep_once(ms, signal).await;
+    }
+    let mut left = ms;
+    loop {
+        runtime::keep_extension_alive();
+        let step = left.min(EXTENSION_KEEPALIVE_MS);
+        sleep_once(step, signal).await?;
+        left -= step;
+        if left <= 0.0 {
+            return Ok(());
+        }
+    }
+}
+
+async fn sleep_once(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
     if let Some(reason) = signal.and_then(Signal::abort_reason) {
         return Err(reason);
     }
