@@ -1,0 +1,82 @@
+// Helpers of the ecosystem checks: installing, running, serving, driving Chromium.
+import { execFile, spawn } from "node:child_process";
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, resolve, sep } from "node:path";
+import { promisify } from "node:util";
+import { startEmulator } from "../../emulator/server.js";
+
+export { startEmulator };
+const execFileAsync = promisify(execFile);
+
+/** Runs a command; resolves with its stdout, rejects with its output when it fails. */
+export async function run(cmd, args, options = {}) {
+  try {
+    const { stdout } = await execFileAsync(cmd, args, { maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000, ...options, env: { ...process.env, ...options.env } });
+    return stdout;
+  } catch (err) {
+    throw new Error(`${cmd} ${args.join(" ")} failed:\n${err.stdout ?? ""}${err.stderr ?? ""}`);
+  }
+}
+
+/** `npm install` of the tarball and the given packages into workDir. */
+export function npmInstall(workDir, tarball, packages = []) {
+  return run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball, ...packages], { cwd: workDir });
+}
+
+const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm" };
+
+/** Serves a folder on a free port of 127.0.0.1. `headers` go on every answer (a CSP, say). */
+export async function serveStatic(dir, headers = {}) {
+  const root = resolve(dir);
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    const file = resolve(root, `.${path.endsWith("/") ? `${path}index.html` : path}`);
+    if (file !== root && !file.startsWith(root + sep)) return res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "Content-Type": types[extname(file)] ?? "application/octet-stream", ...headers }).end(body);
+    } catch {
+      res.writeHead(404).end("not found");
+    }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+export const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** Headless Chromium (Debian's, through playwright-core from the repo's devDependencies). */
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({ executablePath: CHROMIUM, args: ["--headless", ...CHROMIUM_FLAGS] });
+}
+
+/**
+ * Opens a page and waits for it to set `window.__result` (`{ ok: true, … }` or
+ * `{ ok: false, error }`); throws unless ok.
+ */
+export async function pageResult(url, { timeout = 60_000 } = {}) {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const log = [];
+    page.on("console", (m) => log.push(`[console.${m.type()}] ${m.text()}`));
+    page.on("pageerror", (e) => log.push(`[pageerror] ${e.message}`));
+    await page.goto(url);
+    const handle = await page.waitForFunction(() => window.__result, null, { timeout }).catch(() => null);
+    const result = handle ? await handle.jsonValue() : { ok: false, error: "no result in time" };
+    if (!result.ok) throw new Error(`${url}: ${JSON.stringify(result)}\n${log.join("\n")}`);
+    return result;
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Asserts what shared/scenario.js returned. */
+export function assertScenario(result, where) {
+  if (!result || result.ok !== true) throw new Error(`${where}: scenario failed: ${JSON.stringify(result)}`);
+}
+
+export { spawn, join };
