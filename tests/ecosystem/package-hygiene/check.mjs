@@ -1,0 +1,49 @@
+// The tarball itself: publint and @arethetypeswrong/cli pass, it holds only what users
+// need, and package.json has what tools and users look for.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+const repoBin = fileURLToPath(new URL("../../../node_modules/.bin/", import.meta.url));
+
+const EXPECTED_FILES = [
+  "LICENSE",
+  "README.md",
+  "emulator/agents.json",
+  "emulator/cli.js",
+  "emulator/server.d.ts",
+  "emulator/server.js",
+  "index.cjs",
+  "index.d.cts",
+  "index.d.ts",
+  "index.js",
+  "package.json",
+];
+
+export default async function check({ tarball, workDir, lib }) {
+  await lib.run(join(repoBin, "publint"), ["--strict", tarball], { cwd: workDir });
+  // The emulator is a Node tool shipped as ESM only; every other entry must resolve for
+  // node10, node16 (CJS and ESM) and bundlers.
+  await lib.run(join(repoBin, "attw"), [tarball, "--exclude-entrypoints", "./emulator", "--format", "ascii"], { cwd: workDir });
+
+  const listing = (await lib.run("tar", ["-tzf", tarball])).trim().split("\n");
+  const files = listing.map((f) => f.replace(/^package\//, "")).sort();
+  assert.deepEqual(files, EXPECTED_FILES, "the tarball holds exactly these files");
+
+  await lib.run("tar", ["-xzf", tarball, "-C", workDir]);
+  const manifest = JSON.parse(readFileSync(join(workDir, "package", "package.json"), "utf8"));
+  assert.equal(manifest.name, "toolhouse-agent-runs");
+  assert.equal(manifest.license, "MIT");
+  assert.ok(manifest.repository?.url, "repository");
+  assert.equal(manifest.sideEffects, false);
+  assert.match(manifest.engines?.node ?? "", /^>=18/);
+  assert.ok(Array.isArray(manifest.files));
+  const root = manifest.exports["."];
+  assert.equal(root.import.types, "./index.d.ts");
+  assert.equal(root.require.types, "./index.d.cts");
+  assert.equal(manifest.exports["./emulator"].types, "./emulator/server.d.ts");
+  assert.ok(manifest.bin["toolhouse-agent-runs-emulator"]);
+  const cargo = readFileSync(fileURLToPath(new URL("../../../Cargo.toml", import.meta.url)), "utf8");
+  assert.equal(manifest.version, /^version\s*=\s*"([^"]+)"/m.exec(cargo)?.[1], "Cargo.toml and package.json agree");
+}
