@@ -153,11 +153,11 @@ struct Budget {
     deadline: Option<f64>,
 }
 
-/// A successful answer: its body parsed as JSON, or its text when it was not JSON, and
-/// the `Retry-After` it carried, if any.
+/// A successful answer: its body parsed as JSON, or its text (a JS string) when it was
+/// not JSON, and the `Retry-After` it carried, if any.
 struct Answer {
     status: u16,
-    body: Result<JsValue, String>,
+    body: Result<JsValue, js_sys::JsString>,
     retry_after_ms: Option<u64>,
 }
 
@@ -178,15 +178,17 @@ impl Call {
                 match transport::send(&self.fetch, &req, timeout_ms, self.signal.as_ref()).await {
                     Ok(resp) if (200..300).contains(&resp.status) => {
                         let retry_after_ms = read_retry_after(resp.retry_after.as_deref());
-                        let body = js_sys::JSON::parse(&resp.text).map_err(|_| resp.text);
+                        let body = js::json_parse(&resp.text).map_err(|_| resp.text);
                         return Ok(Answer { status: resp.status, body, retry_after_ms });
                     }
                     Ok(resp) => {
                         let retry_after = read_retry_after(resp.retry_after.as_deref());
-                        let parsed = js_sys::JSON::parse(&resp.text).ok();
-                        let mut err = Error::from_response(resp.status, parsed.as_ref(), &resp.text);
+                        let parsed = js::json_parse(&resp.text).ok();
+                        // Only the start of a non-JSON body can become the message's detail.
+                        let head = if parsed.is_some() { String::new() } else { js::text_prefix(&resp.text, 256) };
+                        let mut err = Error::from_response(resp.status, parsed.as_ref(), &head);
                         err.retry_after_ms = retry_after;
-                        let body = parsed.unwrap_or_else(|| JsValue::from_str(&resp.text));
+                        let body = parsed.unwrap_or_else(|| resp.text.into());
                         let js_err = error_to_js(err, ErrorExtras { body: Some(body), ..ErrorExtras::default() });
                         (Outcome::Status(resp.status), retry_after, js_err)
                     }
@@ -317,8 +319,8 @@ fn read_retry_after(value: Option<&str>) -> Option<u64> {
 /// The parsed JSON body of a 2xx answer, or an `AgentRunsError` carrying the text.
 fn json_body(answer: &Answer) -> Result<&JsValue, JsValue> {
     answer.body.as_ref().map_err(|text| {
-        let problem = if text.trim().is_empty() { "the body is empty" } else { "the body is not JSON" };
-        let extras = ErrorExtras { body: Some(JsValue::from_str(text)), ..ErrorExtras::default() };
+        let problem = if js::is_blank(text) { "the body is empty" } else { "the body is not JSON" };
+        let extras = ErrorExtras { body: Some(text.into()), ..ErrorExtras::default() };
         error_to_js(Error::bad_response(answer.status, problem), extras)
     })
 }
@@ -436,9 +438,10 @@ pub async fn wait_for_run(base: Settings, run_id: JsValue, options: JsValue) -> 
 
 /// `parseRunCallback`: the body a callback POSTed (text or parsed), in either shape.
 pub fn parse_run_callback(body: &JsValue) -> Result<JsValue, JsValue> {
-    let parsed = match body.as_string() {
-        Some(text) => js_sys::JSON::parse(&text).map_err(|_| to_js(Error::invalid(&["body"], "is not JSON")))?,
-        None => body.clone(),
+    let parsed = if body.is_string() {
+        js::json_parse(body).map_err(|_| to_js(Error::invalid(&["body"], "is not JSON")))?
+    } else {
+        body.clone()
     };
     let callback = model::parse_callback(&parsed).map_err(to_js)?;
     let out = js_sys::Object::new();

@@ -10,6 +10,23 @@ use crate::error::{Error, ErrorKind};
 use crate::json::JsonView;
 use crate::model::Run;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a JS string, without copying it into wasm memory.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    pub fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// The first `max` UTF-16 units of a JS string, copied into Rust (for error messages).
+pub fn text_prefix(text: &js_sys::JsString, max: u32) -> String {
+    String::from(text.slice(0, max))
+}
+
+/// True for a JS string that is empty or only white space.
+pub fn is_blank(text: &js_sys::JsString) -> bool {
+    text.trim().length() == 0
+}
+
 #[wasm_bindgen(module = "/js/errors.js")]
 extern "C" {
     /// Builds an instance of the error class `name` (see `js/errors.js`).

@@ -25,6 +25,13 @@ mod transport;
 #[cfg(target_arch = "wasm32")]
 pub use exports::*;
 
+// SAFETY: wasm32-unknown-unknown without the atomics feature has one thread, which is
+// what AssumeSingleThreaded requires.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
 #[cfg(target_arch = "wasm32")]
 mod exports {
     use js_sys::Promise;

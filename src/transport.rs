@@ -154,7 +154,9 @@ pub struct HttpRequest<'a> {
 pub struct HttpResponse {
     pub status: u16,
     pub retry_after: Option<String>,
-    pub text: String,
+    /// The body as a JS string: it stays on the JS side (no copy into wasm memory, which
+    /// never shrinks) and goes straight to `JSON.parse`.
+    pub text: js_sys::JsString,
 }
 
 /// Why no response came back.
@@ -235,7 +237,8 @@ pub async fn send(
     let text_fn = get(&response, "text").dyn_into::<Function>().map_err(|_| Failure::NotAResponse)?;
     let text_promise = text_fn.call0(&response).map_err(&why)?;
     let text = JsFuture::from(Promise::resolve(&text_promise)).await.map_err(&why)?;
-    Ok(HttpResponse { status: status as u16, retry_after, text: text.as_string().unwrap_or_default() })
+    let text = text.dyn_into::<js_sys::JsString>().unwrap_or_else(|_| js_sys::JsString::from(""));
+    Ok(HttpResponse { status: status as u16, retry_after, text })
 }
 
 /// The global `fetch`, looked up at call time so that a polyfill installed later counts.
