@@ -1,12 +1,13 @@
 // @ts-check
 /**
- * The package's entry for every runtime: the wasm module is embedded (base64) and
+ * The package's entry for every runtime: the wasm module is embedded (deflated, base64) and
  * instantiated synchronously when this module is first imported, so there is no init
  * call, no top-level await, no dynamic import(), no fetch of a .wasm URL and no bundler
  * plugin. scripts/build.mjs bundles this file into pkg/index.js (ESM) and pkg/index.cjs.
  */
 import * as wasm from "../target/wasm-pack/agent_runs.js";
-import { wasmBase64 } from "../target/wasm-pack/wasm-base64.js";
+import { wasmDeflatedBase64, wasmSize } from "../target/wasm-pack/wasm-base64.js";
+import { inflate } from "./inflate.js";
 import { AgentRunsError } from "./errors.js";
 import { watch } from "./watch.js";
 
@@ -30,7 +31,7 @@ function decodeBase64(text) {
 /** @type {AgentRunsError | null} */
 let unavailable = null;
 try {
-  wasm.initSync({ module: decodeBase64(wasmBase64) });
+  wasm.initSync({ module: inflate(decodeBase64(wasmDeflatedBase64), wasmSize) });
 } catch (cause) {
   const csp = /Content Security Policy|CSP|unsafe-eval/i.test(String(cause));
   unavailable = new AgentRunsError(
@@ -69,40 +70,75 @@ export const parseRunCallback = unavailable
  * @param {import("../target/wasm-pack/agent_runs.js").WaitOptions} [options]
  */
 export const watchRun = (runId, options) => watch(waitForRun, runId, options);
-/** Stands in for the client class when WebAssembly is blocked: builds, and every call rejects. */
-class UnavailableAgentRuns {
-  createRun() {
-    return Promise.reject(unavailable);
-  }
-  getRun() {
-    return Promise.reject(unavailable);
-  }
-  continueRun() {
-    return Promise.reject(unavailable);
-  }
-  waitForRun() {
-    return Promise.reject(unavailable);
-  }
-  listRuns() {
-    return Promise.reject(unavailable);
-  }
-  createAndWait() {
-    return Promise.reject(unavailable);
-  }
-  continueAndWait() {
-    return Promise.reject(unavailable);
-  }
-  free() {}
-}
-export const AgentRuns = unavailable ? /** @type {typeof wasm.AgentRuns} */ (/** @type {unknown} */ (UnavailableAgentRuns)) : wasm.AgentRuns;
 /**
- * @this {wasm.AgentRuns}
- * @param {string} runId
- * @param {import("../target/wasm-pack/agent_runs.js").WaitOptions} [options]
+ * @typedef {import("../target/wasm-pack/agent_runs.js").ClientOptions} ClientOptions
+ * @typedef {import("../target/wasm-pack/agent_runs.js").RequestOptions} RequestOptions
+ * @typedef {import("../target/wasm-pack/agent_runs.js").WaitOptions} WaitOptions
+ * @typedef {import("../target/wasm-pack/agent_runs.js").CreateRunParams} CreateRunParams
  */
-AgentRuns.prototype.watchRun = function (runId, options) {
-  return watch((id, o) => this.waitForRun(id, o), runId, options);
-};
+
+/**
+ * The client's options under the call's: an option the call leaves `undefined` keeps
+ * the client's value.
+ * @template {object} T
+ * @param {ClientOptions} base
+ * @param {T | undefined} call
+ * @returns {T}
+ */
+function merge(base, call) {
+  /** @type {Record<string, unknown>} */
+  const out = { ...base };
+  for (const [key, value] of Object.entries(call ?? {})) if (value !== undefined) out[key] = value;
+  return /** @type {T} */ (out);
+}
+
+/**
+ * A client that keeps its options (see the .d.ts). Plain JS over the functions above,
+ * so that the wasm exports each operation once. The options live in a private field:
+ * `console.log(client)` and `JSON.stringify(client)` show no key.
+ */
+export class AgentRuns {
+  /** @type {ClientOptions} */
+  #options;
+
+  /** @param {ClientOptions} [options] */
+  constructor(options) {
+    if (!unavailable) wasm.checkClientOptions(options);
+    this.#options = { ...options };
+  }
+  /** @param {CreateRunParams} params @param {RequestOptions} [options] */
+  createRun(params, options) {
+    return createRun(params, merge(this.#options, options));
+  }
+  /** @param {string} runId @param {RequestOptions} [options] */
+  getRun(runId, options) {
+    return getRun(runId, merge(this.#options, options));
+  }
+  /** @param {string} runId @param {string} message @param {RequestOptions} [options] */
+  continueRun(runId, message, options) {
+    return continueRun(runId, message, merge(this.#options, options));
+  }
+  /** @param {string} runId @param {WaitOptions} [options] */
+  waitForRun(runId, options) {
+    return waitForRun(runId, merge(this.#options, options));
+  }
+  /** @param {RequestOptions} [options] */
+  listRuns(options) {
+    return listRuns(merge(this.#options, options));
+  }
+  /** @param {CreateRunParams} params @param {WaitOptions} [options] */
+  createAndWait(params, options) {
+    return createAndWait(params, merge(this.#options, options));
+  }
+  /** @param {string} runId @param {string} message @param {WaitOptions} [options] */
+  continueAndWait(runId, message, options) {
+    return continueAndWait(runId, message, merge(this.#options, options));
+  }
+  /** @param {string} runId @param {WaitOptions} [options] */
+  watchRun(runId, options) {
+    return watchRun(runId, merge(this.#options, options));
+  }
+}
 
 export {
   AgentRunsError,

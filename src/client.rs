@@ -18,8 +18,8 @@ pub const DEFAULT_TIMEOUT_MS: f64 = 60_000.0;
 /// Largest delay `setTimeout` takes without firing at once (2^31 - 1 ms, about 24.8 days).
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
-/// The options a caller may give, as given (client options, then per-call options on top).
-#[derive(Clone, Default)]
+/// The options of a call, as given (the `AgentRuns` class merges its own in JS).
+#[derive(Default)]
 pub struct Settings {
     api_key: Option<String>,
     base_url: Option<String>,
@@ -71,26 +71,6 @@ impl Settings {
             dangerously_allow_browser: js::opt_bool_prop(options, "dangerouslyAllowBrowser")?,
             after: read_after(&get(options, "after"))?,
         })
-    }
-
-    /// `self` with every option that `over` sets taken from `over`.
-    pub fn overlay(&self, over: Settings) -> Settings {
-        Settings {
-            api_key: over.api_key.or_else(|| self.api_key.clone()),
-            base_url: over.base_url.or_else(|| self.base_url.clone()),
-            timeout_ms: over.timeout_ms.or(self.timeout_ms),
-            max_retries: over.max_retries.or(self.max_retries),
-            fetch: over.fetch.or_else(|| self.fetch.clone()),
-            signal: over.signal.or_else(|| self.signal.clone()),
-            poll_interval_ms: over.poll_interval_ms.or(self.poll_interval_ms),
-            max_wait_ms: over.max_wait_ms.or(self.max_wait_ms),
-            on_update: over.on_update.or_else(|| self.on_update.clone()),
-            max_retry_delay_ms: over.max_retry_delay_ms.or(self.max_retry_delay_ms),
-            on_retry: over.on_retry.or_else(|| self.on_retry.clone()),
-            idempotency_key: over.idempotency_key.or_else(|| self.idempotency_key.clone()),
-            dangerously_allow_browser: over.dangerously_allow_browser.or(self.dangerously_allow_browser),
-            after: over.after.or_else(|| self.after.clone()),
-        }
     }
 
     /// Fills the defaults (environment variables where there is a `process.env`) and
@@ -363,9 +343,9 @@ fn read_settings(options: &JsValue) -> Result<Settings, JsValue> {
 }
 
 /// `createRun`.
-pub async fn create_run(base: Settings, params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub async fn create_run(params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let params = CreateRun::from_params(&params).map_err(to_js)?;
-    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(to_js)?;
     create(&call, &params).await
 }
 
@@ -375,27 +355,27 @@ async fn create(call: &Call, create: &CreateRun) -> Result<JsValue, JsValue> {
 }
 
 /// `createAndWait`: starts a run and waits for its end (`maxWaitMs` bounds the wait).
-pub async fn create_and_wait(base: Settings, params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub async fn create_and_wait(params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let params = CreateRun::from_params(&params).map_err(to_js)?;
-    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(to_js)?;
     let run = create(&call, &params).await?;
     let run_id = get(&run, "id").as_string().unwrap_or_default();
     call.wait(&run_id).await
 }
 
 /// `getRun`.
-pub async fn get_run(base: Settings, run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub async fn get_run(run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
-    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(to_js)?;
     call.get_run(&run_id).await
 }
 
 /// `continueRun`. The service's answer to the PUT is not documented: when it holds a
 /// run, that is the result; otherwise (any other body, even none) the run is read again.
-pub async fn continue_run(base: Settings, run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub async fn continue_run(run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
     let message = request::check_message(message.as_string()).map_err(to_js)?;
-    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(to_js)?;
     continue_with(&call, &run_id, &message).await
 }
 
@@ -410,18 +390,18 @@ async fn continue_with(call: &Call, run_id: &str, message: &str) -> Result<JsVal
 
 /// `continueAndWait`: adds the message and waits for the run's new end, never taking
 /// the state from before the continue for it.
-pub async fn continue_and_wait(base: Settings, run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub async fn continue_and_wait(run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
     let message = request::check_message(message.as_string()).map_err(to_js)?;
-    let mut call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let mut call = read_settings(&options)?.resolve().map_err(to_js)?;
     let continued = continue_with(&call, &run_id, &message).await?;
     call.after = read_after(&continued).map_err(to_js)?;
     call.wait(&run_id).await
 }
 
 /// `listRuns`.
-pub async fn list_runs(base: Settings, options: JsValue) -> Result<JsValue, JsValue> {
-    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+pub async fn list_runs(options: JsValue) -> Result<JsValue, JsValue> {
+    let call = read_settings(&options)?.resolve().map_err(to_js)?;
     let answer = call.request("GET", &call.endpoint.runs_url(), None, call.call_budget()).await?;
     let body = json_body(&answer)?;
     let runs = model::parse_run_list(answer.status, body).map_err(bad_body(body))?;
@@ -430,9 +410,9 @@ pub async fn list_runs(base: Settings, options: JsValue) -> Result<JsValue, JsVa
 
 /// `waitForRun`: polls until the run has ended and resolves with it (a failed run
 /// resolves too). `onUpdate` hears of each change of status.
-pub async fn wait_for_run(base: Settings, run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub async fn wait_for_run(run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
-    let call = base.overlay(read_settings(&options)?).resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(to_js)?;
     call.wait(&run_id).await
 }
 
@@ -452,8 +432,9 @@ pub fn parse_run_callback(body: &JsValue) -> Result<JsValue, JsValue> {
     Ok(out.into())
 }
 
-/// Used by `lib.rs` for an options object that is a `ClientOptions`.
-pub fn client_settings(options: &JsValue) -> Result<Settings, JsValue> {
+/// Checks the options of an `AgentRuns` client when it is built: what a call checks,
+/// and no option that belongs to one call only.
+pub fn check_client_options(options: &JsValue) -> Result<(), JsValue> {
     let settings = read_settings(options)?;
     if settings.signal.is_some() {
         return Err(to_js(Error::invalid(&["signal"], "belongs to a call, not to the client")));
@@ -464,6 +445,6 @@ pub fn client_settings(options: &JsValue) -> Result<Settings, JsValue> {
     if settings.after.is_some() {
         return Err(to_js(Error::invalid(&["after"], "belongs to a call, not to the client")));
     }
-    Ok(settings)
+    Ok(())
 }
 

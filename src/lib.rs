@@ -38,7 +38,7 @@ mod exports {
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::future_to_promise;
 
-    use crate::client::{self, Settings};
+    use crate::client;
 
     #[wasm_bindgen(typescript_custom_section)]
     const TS_TYPES: &'static str = r#"
@@ -109,7 +109,32 @@ export interface RunCallback {
  */
 export function watchRun(runId: string, options?: WaitOptions): AsyncIterableIterator<AgentRun>;
 
-export interface AgentRuns {
+/**
+ * A client that keeps its options, so calls need not repeat them. Per-call options
+ * override the client's. The options are checked when it is built (a bad one throws
+ * `ValidationError`); the key and base URL defaults are read at each call. The options
+ * are kept private: `console.log(client)` and `JSON.stringify(client)` show no key.
+ *
+ * @example
+ * const runs = new AgentRuns({ apiKey: process.env.TOOLHOUSE_API_KEY });
+ * const run = await runs.createAndWait({ chatId });
+ */
+export class AgentRuns {
+  constructor(options?: ClientOptions);
+  /** Starts an agent run; resolves with the run as queued. */
+  createRun(params: CreateRunParams, options?: RequestOptions): Promise<AgentRun>;
+  /** Reads a run. */
+  getRun(runId: string, options?: RequestOptions): Promise<AgentRun>;
+  /** Adds a message to a completed run, which queues it again. */
+  continueRun(runId: string, message: string, options?: RequestOptions): Promise<AgentRun>;
+  /** Polls a run until it is `completed` or `failed`, and resolves with it. */
+  waitForRun(runId: string, options?: WaitOptions): Promise<AgentRun>;
+  /** Lists the caller's runs. */
+  listRuns(options?: RequestOptions): Promise<AgentRun[]>;
+  /** Starts a run and resolves when it has ended. */
+  createAndWait(params: CreateRunParams, options?: WaitOptions): Promise<AgentRun>;
+  /** Adds a message to a completed run and resolves when it has ended again. */
+  continueAndWait(runId: string, message: string, options?: WaitOptions): Promise<AgentRun>;
   /** Polls a run and yields a snapshot at each change of status, ending after the terminal one. */
   watchRun(runId: string, options?: WaitOptions): AsyncIterableIterator<AgentRun>;
 }
@@ -172,7 +197,7 @@ export interface AgentRun {
         #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::create_run(Settings::default(), params, unwrap(options)))
+        spawn(client::create_run(params, unwrap(options)))
     }
 
     /// Reads a run.
@@ -181,7 +206,7 @@ export interface AgentRun {
         #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::get_run(Settings::default(), run_id, unwrap(options)))
+        spawn(client::get_run(run_id, unwrap(options)))
     }
 
     /// Adds a message to a completed run, which queues it again (the agent keeps its
@@ -192,7 +217,7 @@ export interface AgentRun {
         #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::continue_run(Settings::default(), run_id, message, unwrap(options)))
+        spawn(client::continue_run(run_id, message, unwrap(options)))
     }
 
     /// Polls a run until it is `completed` or `failed`, and resolves with it (a failed
@@ -202,13 +227,13 @@ export interface AgentRun {
         #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::wait_for_run(Settings::default(), run_id, unwrap(options)))
+        spawn(client::wait_for_run(run_id, unwrap(options)))
     }
 
     /// Lists the caller's runs.
     #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<AgentRun[]>")]
     pub fn list_runs(#[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>) -> Promise {
-        spawn(client::list_runs(Settings::default(), unwrap(options)))
+        spawn(client::list_runs(unwrap(options)))
     }
 
     /// Starts a run and resolves when it has ended (`maxWaitMs` bounds the wait).
@@ -220,7 +245,7 @@ export interface AgentRun {
         #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::create_and_wait(Settings::default(), params, unwrap(options)))
+        spawn(client::create_and_wait(params, unwrap(options)))
     }
 
     /// Adds a message to a completed run and resolves when the run has ended again. The
@@ -232,7 +257,7 @@ export interface AgentRun {
         #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::continue_and_wait(Settings::default(), run_id, message, unwrap(options)))
+        spawn(client::continue_and_wait(run_id, message, unwrap(options)))
     }
 
     /// Reads the body of a callback (the text or the parsed JSON), in either shape the
@@ -243,92 +268,10 @@ export interface AgentRun {
         client::parse_run_callback(&body)
     }
 
-    /// A client that keeps its options, so calls need not repeat them. Per-call options
-    /// override the client's.
-    ///
-    /// @example
-    /// const runs = new AgentRuns({ apiKey: process.env.TOOLHOUSE_API_KEY });
-    /// const run = await runs.createRun({ chatId });
-    #[wasm_bindgen(js_name = AgentRuns)]
-    pub struct AgentRuns {
-        settings: Settings,
-    }
-
-    #[wasm_bindgen(js_class = AgentRuns)]
-    impl AgentRuns {
-        /// Checks the options now (a bad one throws `ValidationError`); the key and base
-        /// URL defaults are read at each call.
-        #[wasm_bindgen(constructor)]
-        pub fn new(#[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: Option<JsValue>) -> Result<AgentRuns, JsValue> {
-            Ok(AgentRuns { settings: client::client_settings(&unwrap(options))? })
-        }
-
-        /// Starts an agent run; resolves with the run as queued.
-        #[wasm_bindgen(js_name = createRun, unchecked_return_type = "Promise<AgentRun>")]
-        pub fn create_run(
-            &self,
-            #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
-            #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
-        ) -> Promise {
-            spawn(client::create_run(self.settings.clone(), params, unwrap(options)))
-        }
-
-        /// Reads a run.
-        #[wasm_bindgen(js_name = getRun, unchecked_return_type = "Promise<AgentRun>")]
-        pub fn get_run(
-            &self,
-            #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
-            #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
-        ) -> Promise {
-            spawn(client::get_run(self.settings.clone(), run_id, unwrap(options)))
-        }
-
-        /// Adds a message to a completed run, which queues it again.
-        #[wasm_bindgen(js_name = continueRun, unchecked_return_type = "Promise<AgentRun>")]
-        pub fn continue_run(
-            &self,
-            #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
-            #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
-            #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
-        ) -> Promise {
-            spawn(client::continue_run(self.settings.clone(), run_id, message, unwrap(options)))
-        }
-
-        /// Polls a run until it is `completed` or `failed`, and resolves with it.
-        #[wasm_bindgen(js_name = waitForRun, unchecked_return_type = "Promise<AgentRun>")]
-        pub fn wait_for_run(
-            &self,
-            #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
-            #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
-        ) -> Promise {
-            spawn(client::wait_for_run(self.settings.clone(), run_id, unwrap(options)))
-        }
-
-        /// Lists the caller's runs.
-        #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<AgentRun[]>")]
-        pub fn list_runs(&self, #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>) -> Promise {
-            spawn(client::list_runs(self.settings.clone(), unwrap(options)))
-        }
-
-        /// Starts a run and resolves when it has ended.
-        #[wasm_bindgen(js_name = createAndWait, unchecked_return_type = "Promise<AgentRun>")]
-        pub fn create_and_wait(
-            &self,
-            #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
-            #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
-        ) -> Promise {
-            spawn(client::create_and_wait(self.settings.clone(), params, unwrap(options)))
-        }
-
-        /// Adds a message to a completed run and resolves when it has ended again.
-        #[wasm_bindgen(js_name = continueAndWait, unchecked_return_type = "Promise<AgentRun>")]
-        pub fn continue_and_wait(
-            &self,
-            #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
-            #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
-            #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
-        ) -> Promise {
-            spawn(client::continue_and_wait(self.settings.clone(), run_id, message, unwrap(options)))
-        }
+    /// Checks the options of an `AgentRuns` client (the class is plain JS, in
+    /// `js/index.js`: one set of exports in the wasm instead of two).
+    #[wasm_bindgen(js_name = checkClientOptions, skip_typescript)]
+    pub fn check_client_options(options: Option<JsValue>) -> Result<(), JsValue> {
+        client::check_client_options(&unwrap(options))
     }
 }

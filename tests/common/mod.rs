@@ -230,13 +230,16 @@ async fn max_wait_ms_ends_the_wait_with_the_last_run() {
 }
 
 #[wasm_bindgen_test]
-fn the_client_class_checks_its_options_when_built() {
-    assert!(toolhouse_agent_runs::AgentRuns::new(Some(parse(r#"{"maxRetries":99}"#))).is_err());
-    assert!(toolhouse_agent_runs::AgentRuns::new(Some(parse(r#"{"apiKey":"th-1"}"#))).is_ok());
+fn client_options_are_checked_and_call_only_options_refused() {
+    let check = |json: &str| toolhouse_agent_runs::check_client_options(Some(parse(json)));
+    assert!(check(r#"{"maxRetries":99}"#).is_err());
+    assert!(check(r#"{"apiKey":"th-1","timeoutMs":5000}"#).is_ok());
+    assert!(check(r#"{"idempotencyKey":"k"}"#).is_err());
+    assert!(toolhouse_agent_runs::check_client_options(None).is_ok());
     let f: Function = Function::new_no_args("return 1");
     let o = Object::new();
     Reflect::set(&o, &"fetch".into(), &f).unwrap();
-    assert!(toolhouse_agent_runs::AgentRuns::new(Some(o.into())).is_ok());
+    assert!(toolhouse_agent_runs::check_client_options(Some(o.into())).is_ok());
 }
 
 #[wasm_bindgen_test]
