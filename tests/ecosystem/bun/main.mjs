@@ -1,0 +1,7 @@
+// Bun, ESM: bare import, resolved from node_modules (the "import" condition).
+import * as sdk from "toolhouse-agent-runs";
+import { scenario } from "./shared/scenario.js";
+
+const result = await scenario(sdk, process.argv[2]);
+console.log(JSON.stringify({ ...result, bun: Bun.version }));
+process.exit(result.ok ? 0 : 1);

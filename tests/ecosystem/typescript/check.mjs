@@ -1,0 +1,19 @@
+// TypeScript 5.9 --strict: compiles with module/moduleResolution node16 and with
+// moduleResolution bundler (module esnext); the node16 output runs on Node.
+import { join } from "node:path";
+
+export default async function check({ tarball, workDir, lib }) {
+  await lib.npmInstall(workDir, tarball, ["typescript@5.9.3", "@types/node@20.19.43"]);
+  const tsc = join(workDir, "node_modules", "typescript", "bin", "tsc");
+  // shared/scenario.js is plain JS: --allowJs lets it in (unchecked) and copies it out.
+  const common = ["--strict", "--target", "es2022", "--allowJs", "--skipLibCheck", "false", "--types", "node", "main.ts", "shared/scenario.js"];
+  await lib.run(process.execPath, [tsc, ...common, "--module", "node16", "--moduleResolution", "node16", "--outDir", "out-node16"], { cwd: workDir });
+  await lib.run(process.execPath, [tsc, ...common, "--module", "esnext", "--moduleResolution", "bundler", "--outDir", "out-bundler"], { cwd: workDir });
+  const emulator = await lib.startEmulator({ timeScale: 0.01 });
+  try {
+    const out = await lib.run(process.execPath, ["out-node16/main.js", emulator.baseUrl], { cwd: workDir });
+    lib.assertScenario(JSON.parse(out.trim().split("\n").at(-1)), "typescript (node16 output)");
+  } finally {
+    await emulator.close();
+  }
+}
