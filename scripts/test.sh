@@ -28,3 +28,6 @@ tsc -p tests/types/tsconfig.bundler.json
 
 stage "node --test: the package against the emulator, in Node and in a Chromium page"
 node --test tests/js/ tests/browser/
+
+stage "ecosystem: the packed tarball in every runtime its users have (tests/ecosystem/)"
+node tests/ecosystem/run.mjs
