@@ -275,17 +275,27 @@ export async function startEmulator(options = {}) {
     return idempotent(req, owner, () => continueRun(req, run, m));
   }
 
-  /** @returns {Promise<Reply>} */
-  async function continueRun(req, run, m) {
+  /**
+   * The request's body as a JSON object, or the answer the service gives when it is not one.
+   * @returns {Promise<{ body: any, error?: undefined } | { body?: undefined, error: Reply }>}
+   */
+  async function readJsonObject(req) {
     const text = await readBody(req);
-    if (text === null) return reply(413, { detail: "Request body too large" });
+    if (text === null) return { error: reply(413, { detail: "Request body too large" }) };
     let body;
     try {
       body = JSON.parse(text);
     } catch {
-      return invalid(["body"], "JSON decode error", "json_invalid", text.slice(0, 100));
+      return { error: invalid(["body"], "JSON decode error", "json_invalid", text.slice(0, 100)) };
     }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid(["body"], "Input should be a valid dictionary", "dict_type", body);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return { error: invalid(["body"], "Input should be a valid dictionary", "dict_type", body) };
+    return { body };
+  }
+
+  /** @returns {Promise<Reply>} */
+  async function continueRun(req, run, m) {
+    const { body, error } = await readJsonObject(req);
+    if (error) return error;
     if (!("message" in body)) return invalid(["body", "message"], "Field required", "missing", body);
     if (typeof body.message !== "string") return invalid(["body", "message"], "Input should be a valid string", "string_type", body.message);
     if (run.status !== "completed") return reply(406, { detail: "You can only add messages to completed runs" });
@@ -303,15 +313,8 @@ export async function startEmulator(options = {}) {
 
   /** @returns {Promise<Reply>} */
   async function createRun(req, owner) {
-    const text = await readBody(req);
-    if (text === null) return reply(413, { detail: "Request body too large" });
-    let body;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return invalid(["body"], "JSON decode error", "json_invalid", text.slice(0, 100));
-    }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid(["body"], "Input should be a valid dictionary", "dict_type", body);
+    const { body, error } = await readJsonObject(req);
+    if (error) return error;
     if (!("chat_id" in body)) return invalid(["body", "chat_id"], "Field required", "missing", body);
     if (typeof body.chat_id !== "string" || !UUID.test(body.chat_id)) {
       return invalid(["body", "chat_id"], "Input should be a valid UUID", "uuid_parsing", body.chat_id);

@@ -74,6 +74,26 @@ export async function pageResult(url, { timeout = 60_000 } = {}) {
   }
 }
 
+/**
+ * The node-esm project's scenario on another Node: the binary of the npm platform
+ * package node-<os>-<arch> (it ships bin/node; no install script needed).
+ */
+export async function scenarioOnNode({ tarball, workDir }, nodeVersion) {
+  const os = process.platform === "win32" ? "win" : process.platform;
+  const platformPackage = `node-${os}-${process.arch}`;
+  await npmInstall(workDir, tarball, [`${platformPackage}@${nodeVersion}`]);
+  const node = join(workDir, "node_modules", platformPackage, "bin", "node");
+  const version = (await run(node, ["--version"])).trim();
+  if (version !== `v${nodeVersion}`) throw new Error(`expected Node v${nodeVersion}, got ${version}`);
+  const emulator = await startEmulator({ timeScale: 0.01 });
+  try {
+    const out = await run(node, ["main.mjs", emulator.baseUrl], { cwd: workDir });
+    assertScenario(JSON.parse(out.trim().split("\n").at(-1)), `node ${version}`);
+  } finally {
+    await emulator.close();
+  }
+}
+
 /** Asserts what shared/scenario.js returned. */
 export function assertScenario(result, where) {
   if (!result || result.ok !== true) throw new Error(`${where}: scenario failed: ${JSON.stringify(result)}`);
