@@ -1,27 +1,73 @@
-// Serves www/ (and the built package under /pkg/) next to an emulator on free ports.
-// `node scripts/serve.mjs [--port N]` prints the page's URL; tests import startSite().
+// Serves the Agent Runs console (www/) and the built package (pkg/, under /pkg/) next to
+// an in-process emulator on a free port. /config.json tells the page where the emulator
+// is, which key it accepts, and its agents.
+//
+//   node scripts/serve.mjs [--port N] [--host H] [--time-scale F] [--api-key KEY]
+//                          [--stale-ms N] [--poll-ms N] [--no-build]
+//
+// Run from the command line (that is what `npm start` does) it first builds pkg/ if it is
+// missing (scripts/setup.sh, then scripts/build.mjs; --no-build to skip), then prints the
+// page's URL. --port defaults to 8080, or a free port when 8080 is taken. Tests import
+// startSite() instead.
 import { createServer } from "node:http";
+import { execFileSync } from "node:child_process";
+import { existsSync, statSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { startEmulator } from "../emulator/server.js";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm" };
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+};
 
 /**
- * @param {{ port?: number, emulator?: Parameters<typeof startEmulator>[0], csp?: string }} [options]
- *   csp: a Content-Security-Policy header for every answer (tests of strict pages)
+ * @typedef {object} SiteOptions
+ * @property {number} [port] 0 (the default) picks a free port.
+ * @property {string} [host] Default 127.0.0.1.
+ * @property {Parameters<typeof startEmulator>[0]} [emulator] Options of the emulator; its
+ *   `apiKey` (the one key it accepts) is also the key the page uses in emulator mode.
+ * @property {string} [csp] A Content-Security-Policy header for every answer (tests of strict pages).
+ * @property {number} [pollIntervalMs] How often the page polls the emulator (default 500).
  */
+
+/** @param {SiteOptions} [options] */
 export async function startSite(options = {}) {
   const emulator = await startEmulator({ port: 0, ...options.emulator });
   const agents = JSON.parse(await (await fetch(`${emulator.url}/_emulator/agents`)).text()).data;
+  const config = {
+    baseUrl: emulator.baseUrl,
+    apiKey: options.emulator?.apiKey ?? "th-demo",
+    agents,
+    pollIntervalMs: options.pollIntervalMs ?? 500,
+  };
   const server = createServer(async (req, res) => {
     if (options.csp) res.setHeader("Content-Security-Policy", options.csp);
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://site").pathname);
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? "/", "http://site").pathname);
+    } catch {
+      res.writeHead(400);
+      return res.end();
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { Allow: "GET, HEAD" });
+      return res.end();
+    }
     if (path === "/config.json") {
-      res.writeHead(200, { "Content-Type": types[".json"] });
-      return res.end(JSON.stringify({ baseUrl: emulator.baseUrl, apiKey: "th-demo", agents }));
+      res.writeHead(200, { "Content-Type": types[".json"], "Cache-Control": "no-store" });
+      return res.end(JSON.stringify(config));
     }
     const [base, rel] = path.startsWith("/pkg/") ? [join(root, "pkg"), path.slice(5)] : [join(root, "www"), path === "/" ? "index.html" : path.slice(1)];
     const file = resolve(base, rel);
@@ -31,19 +77,30 @@ export async function startSite(options = {}) {
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { "Content-Type": types[extname(file)] ?? "application/octet-stream" });
-      res.end(body);
+      res.writeHead(200, { "Content-Type": types[/** @type {keyof types} */ (extname(file))] ?? "application/octet-stream", "Cache-Control": "no-cache" });
+      res.end(req.method === "HEAD" ? undefined : body);
     } catch {
       res.writeHead(404, { "Content-Type": "text/plain" });
-      res.end("not found");
+      res.end(path.startsWith("/pkg/") ? "not found: the package is not built (npm run build)" : "not found");
     }
   });
-  await new Promise((r) => server.listen(options.port ?? 0, "127.0.0.1", () => r(undefined)));
+  const host = options.host ?? "127.0.0.1";
+  try {
+    await new Promise((ok, fail) => {
+      server.once("error", fail);
+      server.listen(options.port ?? 0, host, () => ok(undefined));
+    });
+  } catch (e) {
+    await emulator.close();
+    throw e;
+  }
   const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shownHost}:${typeof address === "object" && address ? address.port : 0}/`;
   return {
     url,
     emulator,
+    agents,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(() => r(undefined)));
@@ -52,8 +109,88 @@ export async function startSite(options = {}) {
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf("--port");
-  const site = await startSite({ port: i > 0 ? Number(process.argv[i + 1]) : 0 });
-  console.log(`page: ${site.url}\nemulator: ${site.emulator.baseUrl}`);
+/** The newest modification time of the files under `dir` (recursively), in ms. @param {string} dir */
+function newest(dir) {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Builds pkg/ when it is missing; says so when it is older than its sources. @param {boolean} build */
+function ensurePackage(build) {
+  const entry = join(root, "pkg", "index.js");
+  if (!existsSync(entry)) {
+    if (!build) throw new Error("pkg/index.js is missing: run `npm run build` first");
+    console.log("serve: pkg/ is missing, building it (npm run setup, npm run build)…");
+    execFileSync("bash", [join(root, "scripts/setup.sh")], { cwd: root, stdio: "inherit" });
+    execFileSync(process.execPath, [join(root, "scripts/build.mjs")], { cwd: root, stdio: "inherit" });
+    return;
+  }
+  const built = statSync(entry).mtimeMs;
+  const sources = Math.max(newest(join(root, "src")), newest(join(root, "js")));
+  if (sources > built) console.log("serve: note: src/ or js/ changed since pkg/ was built; `npm run build` to use the changes");
+}
+
+/** @param {string} name @param {string | undefined} text @param {number} min @param {number} max */
+function numberOption(name, text, min, max) {
+  const n = Number(text);
+  if (text === undefined || text === "" || !Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}`);
+  return n;
+}
+
+async function main() {
+  const usage = "usage: node scripts/serve.mjs [--port N] [--host H] [--time-scale F] [--api-key KEY] [--stale-ms N] [--poll-ms N] [--no-build]";
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string", default: "127.0.0.1" },
+      "time-scale": { type: "string", default: "1" },
+      "api-key": { type: "string" },
+      "stale-ms": { type: "string", default: "0" },
+      "poll-ms": { type: "string", default: "500" },
+      "no-build": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) return console.log(usage);
+  ensurePackage(!values["no-build"]);
+  const site = async (/** @type {number} */ port) =>
+    startSite({
+      port,
+      host: values.host,
+      pollIntervalMs: numberOption("poll-ms", values["poll-ms"], 50, 60_000),
+      emulator: {
+        host: values.host,
+        timeScale: numberOption("time-scale", values["time-scale"], 0, 1000),
+        staleMs: numberOption("stale-ms", values["stale-ms"], 0, 3_600_000),
+        ...(values["api-key"] ? { apiKey: values["api-key"] } : {}),
+      },
+    });
+  let running;
+  if (values.port !== undefined) running = await site(numberOption("port", values.port, 0, 65535));
+  else {
+    try {
+      running = await site(8080);
+    } catch (e) {
+      if (/** @type {NodeJS.ErrnoException} */ (e).code !== "EADDRINUSE") throw e;
+      running = await site(0);
+    }
+  }
+  const names = running.agents.map((/** @type {{ name: string }} */ a) => a.name).join(", ");
+  console.log(`Agent Runs console: ${running.url}`);
+  console.log(`emulator API:       ${running.emulator.baseUrl} (agents: ${names})`);
+  console.log("Ctrl+C to stop.");
+  const stop = () => running.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(`serve: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
 }
