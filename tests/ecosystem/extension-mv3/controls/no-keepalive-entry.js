@@ -1,0 +1,2 @@
+import "./no-keepalive-sw.js";
+import "../extension/sw-src.js";

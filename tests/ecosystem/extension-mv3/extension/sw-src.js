@@ -1,0 +1,38 @@
+// The extension's service worker (bundled by esbuild into a classic sw.js): on install,
+// it creates a run of the Slow researcher (150 s) and waits for it with the package's
+// defaults, then stores the result for result.html. Between the start and the end it makes
+// no extension API call of its own: only the package can keep the worker alive.
+// `report` tells the test harness what happens (plain fetches, no extension API).
+import { createRun, waitForRun } from "toolhouse-agent-runs";
+
+const booted = Date.now();
+const config = fetch(chrome.runtime.getURL("config.json")).then((r) => r.json());
+
+async function report(event, data = {}) {
+  const { reportUrl, name } = await config;
+  const q = new URLSearchParams({ ext: name, id: chrome.runtime.id, event, t: String(Date.now() - booted), data: JSON.stringify(data) });
+  await fetch(`${reportUrl}?${q}`).catch(() => {});
+}
+
+async function research() {
+  const { baseUrl, subject } = await config;
+  const options = { apiKey: "th-ext", baseUrl };
+  let result;
+  try {
+    const created = await createRun({ chatId: "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", vars: { subject } }, options);
+    await report("created", { runId: created.id, status: created.status });
+    const ended = await waitForRun(created.id, { ...options, onUpdate: (run) => report("update", { status: run.status }) });
+    result = { ok: true, runId: ended.id, status: ended.status, lastAgentMessage: ended.lastAgentMessage };
+  } catch (error) {
+    result = { ok: false, error: String(error?.stack ?? error) };
+  }
+  result.where = typeof ServiceWorkerGlobalScope !== "undefined" && self instanceof ServiceWorkerGlobalScope ? "service-worker" : "other";
+  result.waitedMs = Date.now() - booted;
+  await chrome.storage.local.set({ result });
+  await report("done", result);
+}
+
+report("boot");
+chrome.runtime.onInstalled.addListener(() => {
+  research();
+});
