@@ -19,6 +19,10 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
+    #[wasm_bindgen(js_name = setInterval)]
+    fn set_interval(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearInterval)]
+    fn clear_interval(id: &JsValue);
 
     /// An `AbortSignal` (only what is used here).
     #[wasm_bindgen(js_name = AbortSignal)]
@@ -76,6 +80,26 @@ impl Timer {
 impl Drop for Timer {
     fn drop(&mut self) {
         clear_timeout(&self.id);
+    }
+}
+
+/// A callback repeated with `setInterval`, cleared when dropped.
+struct Interval {
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Interval {
+    fn start(ms: f64, callback: impl FnMut() + 'static) -> Interval {
+        let callback = Closure::<dyn FnMut()>::new(callback);
+        let id = set_interval(callback.as_ref().unchecked_ref(), ms);
+        Interval { id, _callback: callback }
+    }
+}
+
+impl Drop for Interval {
+    fn drop(&mut self) {
+        clear_interval(&self.id);
     }
 }
 
@@ -182,6 +206,9 @@ pub async fn send(
     if let Some(reason) = signal.and_then(Signal::abort_reason) {
         return Err(Failure::Aborted(reason));
     }
+    // A slow answer must not let an extension's service worker be stopped under it.
+    let _keepalive = runtime::is_extension_service_worker()
+        .then(|| Interval::start(EXTENSION_KEEPALIVE_MS, runtime::keep_extension_alive));
     let controller = Controller::new();
     let timed_out = Rc::new(Cell::new(false));
     let _timer = {
