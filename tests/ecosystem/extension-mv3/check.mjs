@@ -119,7 +119,9 @@ export default async function check({ tarball, workDir, lib }) {
     if (!done) throw new Error(`the main worker never finished its wait: it was stopped (last emulator request at ${sec(requestTimes.at(-1) ?? 0)}, run created at ${sec(created.at)})\n${timeline}`);
     if (count("main", "boot") !== 1) throw new Error(`the main worker started ${count("main", "boot")} times\n${timeline}`);
     const r = done.data;
-    if (!r?.ok || r.status !== "completed" || !/^Research note on tide pools/.test(r.lastAgentMessage ?? "")) throw new Error(`main result: ${JSON.stringify(r)}`);
+    if (!r?.ok || r.status !== "completed" || !/^Research note on tide pools/.test(r.lastAgentMessage ?? "") || r.continued !== "queued") {
+      throw new Error(`main result: ${JSON.stringify(r)}`);
+    }
     if (r.where !== "service-worker") throw new Error(`ran in ${r.where}`);
     if (done.at - created.at < RUN_MS - 1_000 || r.waitedMs < RUN_MS) throw new Error(`ended too early: ${JSON.stringify(r)} after ${sec(done.at - created.at)}`);
     const during = gaps.filter((_, i) => requestTimes[i] >= created.at - 1_000);

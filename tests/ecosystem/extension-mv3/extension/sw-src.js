@@ -1,9 +1,9 @@
 // The extension's service worker (bundled by esbuild into a classic sw.js): on install,
-// it creates a run of the Slow researcher (150 s) and waits for it with the package's
-// defaults, then stores the result for result.html. Between the start and the end it makes
+// it creates a run of the Slow researcher (150 s), waits for it with the package's
+// defaults and continues it, then stores the result for result.html. Between the start and the end it makes
 // no extension API call of its own: only the package can keep the worker alive.
 // `report` tells the test harness what happens (plain fetches, no extension API).
-import { createRun, waitForRun } from "toolhouse-agent-runs";
+import { continueRun, createRun, waitForRun } from "toolhouse-agent-runs";
 
 const booted = Date.now();
 const config = fetch(chrome.runtime.getURL("config.json")).then((r) => r.json());
@@ -22,7 +22,9 @@ async function research() {
     const created = await createRun({ chatId: "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", vars: { subject } }, options);
     await report("created", { runId: created.id, status: created.status });
     const ended = await waitForRun(created.id, { ...options, onUpdate: (run) => report("update", { status: run.status }) });
-    result = { ok: true, runId: ended.id, status: ended.status, lastAgentMessage: ended.lastAgentMessage };
+    // Continue it too (its second answer would take another 150 s: only the continue is checked).
+    const continued = await continueRun(ended.id, "Thank you, one more source please.", options);
+    result = { ok: true, runId: ended.id, status: ended.status, lastAgentMessage: ended.lastAgentMessage, continued: continued.status };
   } catch (error) {
     result = { ok: false, error: String(error?.stack ?? error) };
   }
