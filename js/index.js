@@ -16,12 +16,27 @@ import { watch } from "./watch.js";
  * @returns {Uint8Array}
  */
 function decodeBase64(text) {
+  const native = /** @type {{ Buffer?: { from(s: string, e: string): Uint8Array } }} */ (globalThis).Buffer;
+  if (native) return native.from(text, "base64");
   const U8 = /** @type {{ fromBase64?: (s: string) => Uint8Array }} */ (/** @type {unknown} */ (Uint8Array));
   if (typeof U8.fromBase64 === "function") return U8.fromBase64(text);
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/**
+ * The wasm bytes: inflated by the runtime's own zlib where there is one (Node, Bun,
+ * Deno: `process.getBuiltinModule`, synchronous and native), else by js/inflate.js.
+ * @returns {Uint8Array}
+ */
+function wasmBytes() {
+  const deflated = decodeBase64(wasmDeflatedBase64);
+  /** @type {{ process?: { getBuiltinModule?: (id: string) => any } }} */
+  const g = globalThis;
+  const zlib = typeof g.process?.getBuiltinModule === "function" ? g.process.getBuiltinModule("node:zlib") : undefined;
+  return zlib ? zlib.inflateRawSync(deflated) : inflate(deflated, wasmSize);
 }
 
 // Synchronous compilation is allowed for modules of this size everywhere, Chrome's main
@@ -31,7 +46,7 @@ function decodeBase64(text) {
 /** @type {AgentRunsError | null} */
 let unavailable = null;
 try {
-  wasm.initSync({ module: inflate(decodeBase64(wasmDeflatedBase64), wasmSize) });
+  wasm.initSync({ module: wasmBytes() });
 } catch (cause) {
   const csp = /Content Security Policy|CSP|unsafe-eval/i.test(String(cause));
   unavailable = new AgentRunsError(

@@ -1,9 +1,9 @@
 // @ts-check
 /**
- * A small synchronous raw-DEFLATE (RFC 1951) decoder, after zlib's puff.c. The embedded
- * wasm is stored deflated: as base64 it compresses far worse than the bytes do, so a
- * browser app downloads about a quarter less this way, and decoding stays synchronous
- * (DecompressionStream is async, which would need an init step).
+ * A small synchronous raw-DEFLATE (RFC 1951) decoder with table-driven Huffman decoding.
+ * The embedded wasm is stored deflated: as base64 it compresses far worse than the bytes
+ * do, so a browser app downloads about a quarter less this way, and decoding stays
+ * synchronous (DecompressionStream is async, which would need an init step).
  */
 
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
@@ -13,21 +13,36 @@ const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 
 const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
 /**
- * A canonical Huffman code: how many codes of each length, and the symbols in code order.
- * @typedef {{ counts: Uint16Array, symbols: Uint16Array }} Huffman
+ * A canonical Huffman code as a lookup table indexed by the next `bits` input bits
+ * (least significant first): each entry is `symbol << 4 | code length`, 0 for no code.
+ * @typedef {{ table: Int32Array, bits: number }} Huffman
  * @param {ArrayLike<number>} lengths
  * @returns {Huffman}
  */
 function huffman(lengths) {
   const counts = new Uint16Array(16);
-  for (let i = 0; i < lengths.length; i++) counts[lengths[i]]++;
+  let bits = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    counts[lengths[i]]++;
+    if (lengths[i] > bits) bits = lengths[i];
+  }
   counts[0] = 0;
-  const offsets = new Uint16Array(16);
-  for (let len = 1; len < 16; len++) offsets[len] = offsets[len - 1] + counts[len - 1];
-  const symbols = new Uint16Array(lengths.length);
-  for (let s = 0; s < lengths.length; s++) if (lengths[s]) symbols[offsets[lengths[s]]++] = s;
-  return { counts, symbols };
+  const nextCode = new Uint16Array(16);
+  for (let len = 1, code = 0; len < 16; len++) nextCode[len] = code = (code + counts[len - 1]) << 1;
+  const table = new Int32Array(1 << bits);
+  for (let symbol = 0; symbol < lengths.length; symbol++) {
+    const len = lengths[symbol];
+    if (!len) continue;
+    const code = nextCode[len]++;
+    let reversed = 0;
+    for (let i = 0; i < len; i++) reversed |= ((code >> i) & 1) << (len - 1 - i);
+    for (let k = reversed; k < table.length; k += 1 << len) table[k] = (symbol << 4) | len;
+  }
+  return { table, bits };
 }
+
+/** @type {[Huffman, Huffman] | null} */
+let fixed = null;
 
 /**
  * @param {Uint8Array} input raw DEFLATE data
@@ -41,37 +56,32 @@ export function inflate(input, size) {
   let buffer = 0;
   let count = 0;
 
+  // Bytes past the end read as zeros; whether any of them was consumed is checked at the end.
   /** @param {number} n */
-  const bits = (n) => {
+  const need = (n) => {
     while (count < n) {
-      if (next >= input.length) throw new Error("inflate: input ends early");
-      buffer |= input[next++] << count;
+      buffer |= (next < input.length ? input[next] : 0) << count;
+      next++;
       count += 8;
     }
+  };
+  /** @param {number} n */
+  const bits = (n) => {
+    need(n);
     const value = buffer & ((1 << n) - 1);
     buffer >>>= n;
     count -= n;
     return value;
   };
-
   /** @param {Huffman} h */
   const decode = (h) => {
-    let code = 0;
-    let first = 0;
-    let index = 0;
-    for (let len = 1; len < 16; len++) {
-      code |= bits(1);
-      const n = h.counts[len];
-      if (code - n < first) {
-        const symbol = h.symbols[index + (code - first)];
-        if (symbol === undefined) throw new Error("inflate: bad code");
-        return symbol;
-      }
-      index += n;
-      first = (first + n) << 1;
-      code <<= 1;
-    }
-    throw new Error("inflate: bad code");
+    need(h.bits);
+    const entry = h.table[buffer & ((1 << h.bits) - 1)];
+    const len = entry & 15;
+    if (!len) throw new Error("inflate: bad code");
+    buffer >>>= len;
+    count -= len;
+    return entry >> 4;
   };
 
   /** @param {Huffman} lit @param {Huffman} dist */
@@ -91,7 +101,7 @@ export function inflate(input, size) {
         if (d >= 30) throw new Error("inflate: bad distance");
         const distance = DIST_BASE[d] + bits(DIST_EXTRA[d]);
         if (distance > at || at + length > size) throw new Error("inflate: bad match");
-        for (let i = 0; i < length; i++, at++) out[at] = out[at - distance];
+        for (let end = at + length; at < end; at++) out[at] = out[at - distance];
       }
     }
   };
@@ -114,9 +124,11 @@ export function inflate(input, size) {
       next += length;
       at += length;
     } else if (type === 1) {
-      const lengths = new Uint8Array(288);
-      lengths.fill(8, 0, 144).fill(9, 144, 256).fill(7, 256, 280).fill(8, 280, 288);
-      codes(huffman(lengths), huffman(new Uint8Array(30).fill(5)));
+      if (!fixed) {
+        const lengths = new Uint8Array(288).fill(8, 0, 144).fill(9, 144, 256).fill(7, 256, 280).fill(8, 280, 288);
+        fixed = [huffman(lengths), huffman(new Uint8Array(30).fill(5))];
+      }
+      codes(fixed[0], fixed[1]);
     } else if (type === 2) {
       const nlen = bits(5) + 257;
       const ndist = bits(5) + 1;
@@ -150,6 +162,7 @@ export function inflate(input, size) {
     } else {
       throw new Error("inflate: bad block type");
     }
+    if (next - (count >> 3) > input.length) throw new Error("inflate: input ends early");
   }
   if (at !== size) throw new Error("inflate: output too short");
   return out;
