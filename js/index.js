@@ -72,13 +72,17 @@ export const listRuns = guard(wasm.listRuns);
 export const createAndWait = guard(wasm.createAndWait);
 export const continueAndWait = guard(wasm.continueAndWait);
 
-export const parseRunCallback = unavailable
-  ? /** @type {typeof wasm.parseRunCallback} */ (
-      () => {
-        throw unavailable;
-      }
-    )
-  : wasm.parseRunCallback;
+/**
+ * @param {string | object} body
+ * @returns {import("../target/wasm-pack/agent_runs.js").RunCallback}
+ */
+export function parseRunCallback(body) {
+  if (unavailable) throw unavailable;
+  // The wasm returns its ValidationError rather than throwing it.
+  const parsed = wasm.parseRunCallback(body);
+  if (parsed instanceof Error) throw parsed;
+  return parsed;
+}
 
 /**
  * @param {string} runId
@@ -118,7 +122,8 @@ export class AgentRuns {
 
   /** @param {ClientOptions} [options] */
   constructor(options) {
-    if (!unavailable) wasm.checkClientOptions(options);
+    const invalid = unavailable ? undefined : wasm.checkClientOptions(options);
+    if (invalid) throw invalid;
     this.#options = { ...options };
   }
   /** @param {CreateRunParams} params @param {RequestOptions} [options] */

@@ -34,12 +34,41 @@ extern "C" {
     fn make_error(name: &str, message: &str, init: &Object) -> JsValue;
 }
 
+thread_local! {
+    /// JS strings of the property names used, made once: decoding a name from wasm
+    /// memory on every read was a good part of a call's own cost.
+    static KEYS: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The JS string of a property name (cached; names are `'static`, so a pointer compare
+/// finds them).
+fn key(name: &'static str) -> JsValue {
+    KEYS.with(|keys| {
+        let Ok(mut keys) = keys.try_borrow_mut() else { return JsValue::from_str(name) };
+        if let Some((_, k)) = keys.iter().find(|(n, _)| std::ptr::eq(*n, name)) {
+            return k.clone();
+        }
+        let k = JsValue::from_str(name);
+        keys.push((name, k.clone()));
+        k
+    })
+}
+
 /// Reads a property; a throwing getter or a non-object reads as `undefined`.
-pub fn get(target: &JsValue, key: &str) -> JsValue {
+pub fn get(target: &JsValue, name: &'static str) -> JsValue {
+    get_key(target, &key(name))
+}
+
+/// Reads a property whose name is known only at run time.
+pub fn get_named(target: &JsValue, name: &str) -> JsValue {
+    get_key(target, &JsValue::from_str(name))
+}
+
+fn get_key(target: &JsValue, key: &JsValue) -> JsValue {
     if !target.is_object() && !target.is_function() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(target, key).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Sets a property on an object this crate created (cannot fail for plain objects).
@@ -47,19 +76,24 @@ pub fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-fn opt_str(value: Option<String>) -> JsValue {
-    value.map_or(JsValue::NULL, |s| JsValue::from_str(&s))
-}
-
 impl JsonView for JsValue {
-    fn field(&self, key: &str) -> Option<JsValue> {
+    fn field(&self, name: &'static str) -> Option<JsValue> {
         if !self.is_object() || Array::is_array(self) {
             return None;
         }
-        Some(get(self, key)).filter(|v| !v.is_undefined())
+        Some(get(self, name)).filter(|v| !v.is_undefined())
+    }
+    fn field_named(&self, name: &str) -> Option<JsValue> {
+        if !self.is_object() || Array::is_array(self) {
+            return None;
+        }
+        Some(get_named(self, name)).filter(|v| !v.is_undefined())
     }
     fn as_str(&self) -> Option<String> {
         self.as_string()
+    }
+    fn is_string(&self) -> bool {
+        JsValue::is_string(self)
     }
     fn as_number(&self) -> Option<f64> {
         self.as_f64().filter(|n| n.is_finite())
@@ -100,20 +134,31 @@ impl JsonView for JsValue {
     }
 }
 
+#[wasm_bindgen(module = "/js/run.js")]
+extern "C" {
+    /// Builds the `AgentRun` object in one call (see `js/run.js`).
+    #[wasm_bindgen(js_name = makeRun)]
+    #[allow(clippy::too_many_arguments)]
+    fn make_run(
+        id: &str,
+        chat_id: &str,
+        status: &str,
+        results: &JsValue,
+        last_agent_message: &JsValue,
+        created_at: &JsValue,
+        updated_at: &JsValue,
+        bundle: &JsValue,
+        toolhouse_id: &JsValue,
+        vars: &JsValue,
+        callback_url: &JsValue,
+        error: &JsValue,
+        raw: &JsValue,
+    ) -> JsValue;
+}
+
 /// The `AgentRun` object handed to JS.
 pub fn run_to_js(run: Run<JsValue>) -> JsValue {
-    let out = Object::new();
-    set(&out, "id", &JsValue::from_str(&run.id));
-    set(&out, "chatId", &JsValue::from_str(&run.chat_id));
-    set(&out, "status", &JsValue::from_str(&run.status));
-    // A copy, so that changing `results` leaves `raw` as the service sent it.
-    let results = run.results.map_or_else(Array::new, |r| r.unchecked_into::<Array>().slice(0, u32::MAX));
-    set(&out, "results", &results);
-    set(&out, "lastAgentMessage", &opt_str(run.last_agent_message));
-    set(&out, "createdAt", &opt_str(run.created_at));
-    set(&out, "updatedAt", &opt_str(run.updated_at));
-    set(&out, "bundle", &opt_str(run.bundle));
-    set(&out, "toolhouseId", &opt_str(run.toolhouse_id));
+    let or_null = |v: &Option<JsValue>| v.clone().unwrap_or(JsValue::NULL);
     let vars = run.vars.map_or(JsValue::NULL, |vars| {
         let o = Object::new();
         for (k, v) in vars {
@@ -121,11 +166,21 @@ pub fn run_to_js(run: Run<JsValue>) -> JsValue {
         }
         o.into()
     });
-    set(&out, "vars", &vars);
-    set(&out, "callbackUrl", &opt_str(run.callback_url));
-    set(&out, "error", &opt_str(run.error));
-    set(&out, "raw", &run.raw);
-    out.into()
+    make_run(
+        &run.id,
+        &run.chat_id,
+        &run.status,
+        &or_null(&run.results),
+        &or_null(&run.last_agent_message),
+        &or_null(&run.created_at),
+        &or_null(&run.updated_at),
+        &or_null(&run.bundle),
+        &or_null(&run.toolhouse_id),
+        &vars,
+        &or_null(&run.callback_url),
+        &or_null(&run.error),
+        &run.raw,
+    )
 }
 
 /// Extra properties for an error, beyond its class and message.

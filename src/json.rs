@@ -6,9 +6,13 @@
 /// a number for a field or an array for a string gives `None`, never a panic.
 pub trait JsonView: Sized {
     /// The property `key` of a plain object; `None` for a missing key or a non-object.
-    fn field(&self, key: &str) -> Option<Self>;
+    fn field(&self, key: &'static str) -> Option<Self>;
+    /// The same, for a key known only at run time (the names in `vars`).
+    fn field_named(&self, key: &str) -> Option<Self>;
     /// The value as a string, if it is one.
     fn as_str(&self) -> Option<String>;
+    /// True for a string (checked without copying it).
+    fn is_string(&self) -> bool;
     /// The value as a finite number, if it is one.
     fn as_number(&self) -> Option<f64>;
     /// The value as a boolean, if it is one.
@@ -30,11 +34,17 @@ pub trait JsonView: Sized {
 
 #[cfg(test)]
 impl JsonView for serde_json::Value {
-    fn field(&self, key: &str) -> Option<Self> {
+    fn field(&self, key: &'static str) -> Option<Self> {
+        self.field_named(key)
+    }
+    fn field_named(&self, key: &str) -> Option<Self> {
         self.as_object().and_then(|o| o.get(key)).cloned()
     }
     fn as_str(&self) -> Option<String> {
         serde_json::Value::as_str(self).map(str::to_owned)
+    }
+    fn is_string(&self) -> bool {
+        serde_json::Value::is_string(self)
     }
     fn as_number(&self) -> Option<f64> {
         self.as_f64()

@@ -17,16 +17,18 @@ pub struct Run<V> {
     pub status: String,
     /// The `results` array as sent; `None` when missing or not an array.
     pub results: Option<V>,
-    pub last_agent_message: Option<String>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub bundle: Option<String>,
-    pub toolhouse_id: Option<String>,
+    // Text fields stay values of `V` (strings, checked), so that in wasm they are never
+    // copied into wasm memory and back.
+    pub last_agent_message: Option<V>,
+    pub created_at: Option<V>,
+    pub updated_at: Option<V>,
+    pub bundle: Option<V>,
+    pub toolhouse_id: Option<V>,
     /// `vars` with string values (numbers and booleans written as strings, others left
     /// out; `raw` keeps them all); `None` when missing or not an object.
     pub vars: Option<Vec<(String, String)>>,
-    pub callback_url: Option<String>,
-    pub error: Option<String>,
+    pub callback_url: Option<V>,
+    pub error: Option<V>,
     /// The run exactly as sent.
     pub raw: V,
 }
@@ -54,19 +56,20 @@ pub fn parse_run<V: JsonView>(status: u16, data: V, known: Known<'_>) -> Result<
     if !data.is_object() {
         return Err(Error::bad_response(status, "\"data\" is not a run object"));
     }
-    let text = |key: &str| data.field(key).and_then(|v| v.as_str());
+    let text = |key: &'static str| data.field(key).and_then(|v| v.as_str());
     let id = text("id")
         .or_else(|| known.id.map(str::to_owned))
         .ok_or_else(|| Error::bad_response(status, "the run has no \"id\""))?;
     let status_text = text("status").ok_or_else(|| Error::bad_response(status, "the run has no \"status\""))?;
     let chat_id = text("chat_id").or_else(|| known.chat_id.map(str::to_owned)).unwrap_or_default();
+    let string = |key: &'static str| data.field(key).filter(JsonView::is_string);
     let results = data.field("results").filter(JsonView::is_array);
     let vars = data.field("vars").and_then(|v| {
         let keys = v.keys()?;
         Some(
             keys.into_iter()
                 .filter_map(|k| {
-                    let value = v.field(&k)?.scalar_text()?;
+                    let value = v.field_named(&k)?.scalar_text()?;
                     Some((k, value))
                 })
                 .collect(),
@@ -77,14 +80,14 @@ pub fn parse_run<V: JsonView>(status: u16, data: V, known: Known<'_>) -> Result<
         chat_id,
         status: status_text,
         results,
-        last_agent_message: text("last_agent_message"),
-        created_at: text("created_at"),
-        updated_at: text("updated_at"),
-        bundle: text("bundle"),
-        toolhouse_id: text("toolhouse_id"),
+        last_agent_message: string("last_agent_message"),
+        created_at: string("created_at"),
+        updated_at: string("updated_at"),
+        bundle: string("bundle"),
+        toolhouse_id: string("toolhouse_id"),
         vars,
-        callback_url: text("callback_url"),
-        error: text("error"),
+        callback_url: string("callback_url"),
+        error: string("error"),
         raw: data,
     })
 }
@@ -113,7 +116,7 @@ pub fn parse_callback<V: JsonView>(body: &V) -> Result<Callback, Error> {
     }
     let data = body.field("data").filter(JsonView::is_object);
     let data = data.as_ref().unwrap_or(body);
-    let text = |key: &str| data.field(key).and_then(|v| v.as_str());
+    let text = |key: &'static str| data.field(key).and_then(|v| v.as_str());
     let run_id = crate::request::check_uuid("run_id", text("run_id").or_else(|| text("id")))?;
     let status = text("status").ok_or_else(|| Error::invalid(&["status"], "must be a string"))?;
     Ok(Callback { run_id, status, last_agent_message: text("last_agent_message") })
@@ -125,6 +128,10 @@ mod tests {
     use crate::error::ErrorKind;
     use proptest::prelude::*;
     use serde_json::{json, Value};
+
+    fn text(v: &Option<Value>) -> Option<&str> {
+        v.as_ref().and_then(Value::as_str)
+    }
 
     fn documented_run() -> Value {
         json!({
@@ -148,8 +155,8 @@ mod tests {
         assert_eq!(run.chat_id, "a3a26d33-6f4d-4490-a56f-e17f867ba451");
         assert_eq!(run.status, "queued");
         assert_eq!(run.last_agent_message, None);
-        assert_eq!(run.updated_at.as_deref(), Some("2025-01-15T01:46:59.270078"));
-        assert_eq!(run.callback_url.as_deref(), Some("https://webhooks.example.com/my-webhook"));
+        assert_eq!(text(&run.updated_at), Some("2025-01-15T01:46:59.270078"));
+        assert_eq!(text(&run.callback_url), Some("https://webhooks.example.com/my-webhook"));
         assert_eq!(run.vars, None);
         assert_eq!(run.raw, documented_run());
     }
@@ -232,7 +239,7 @@ mod tests {
         let body = json!({"data": [documented_run(), {"id": "b", "status": "failed", "error": "boom"}]});
         let runs = parse_run_list(200, &body).unwrap();
         assert_eq!(runs.len(), 2);
-        assert_eq!(runs[1].error.as_deref(), Some("boom"));
+        assert_eq!(text(&runs[1].error), Some("boom"));
         assert!(parse_run_list(200, &json!({"data": {"id": "x"}})).is_err());
         assert!(parse_run_list(200, &json!({"data": []})).unwrap().is_empty());
     }

@@ -253,7 +253,7 @@ fn read_vars<V: JsonView>(vars: &V) -> Result<Vec<(String, String)>, Error> {
     let keys = vars.keys().ok_or_else(|| Error::invalid(&["vars"], "must be an object of strings"))?;
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
-        let value = vars.field(&key);
+        let value = vars.field_named(&key);
         let text = value.as_ref().and_then(|v| {
             if v.as_number().is_none() && v.as_bool().is_none() && v.as_str().is_none() {
                 return None;

@@ -8,7 +8,7 @@ use crate::js::get;
 
 /// `process.env[name]` in Node, Bun and Deno; `None` elsewhere or when the runtime
 /// refuses (Deno without `--allow-env` throws, which reads as unset).
-pub fn env_var(name: &str) -> Option<String> {
+pub fn env_var(name: &'static str) -> Option<String> {
     let env = get(&get(&global(), "process"), "env");
     get(&env, name).as_string().filter(|v| !v.is_empty())
 }
@@ -23,7 +23,7 @@ pub fn is_public_web() -> bool {
     if server {
         return false;
     }
-    let extension_id = |ns: &str| get(&get(&get(&g, ns), "runtime"), "id").as_string().is_some_and(|id| !id.is_empty());
+    let extension_id = |ns: &'static str| get(&get(&get(&g, ns), "runtime"), "id").as_string().is_some_and(|id| !id.is_empty());
     if extension_id("chrome") || extension_id("browser") {
         return false;
     }
