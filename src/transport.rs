@@ -63,43 +63,37 @@ impl Signal {
     }
 }
 
-/// A callback registered with `setTimeout`, cleared when dropped.
-struct Timer {
+/// A callback registered with `setTimeout` or `setInterval`, cleared when dropped.
+struct Scheduled {
     id: JsValue,
+    clear: fn(&JsValue),
     _callback: Closure<dyn FnMut()>,
 }
 
-impl Timer {
-    fn start(ms: f64, callback: impl FnMut() + 'static) -> Timer {
+impl Scheduled {
+    fn timeout(ms: f64, callback: impl FnMut() + 'static) -> Scheduled {
+        Scheduled::start(set_timeout, clear_timeout, ms, callback)
+    }
+
+    fn interval(ms: f64, callback: impl FnMut() + 'static) -> Scheduled {
+        Scheduled::start(set_interval, clear_interval, ms, callback)
+    }
+
+    fn start(
+        set: fn(&Function, f64) -> JsValue,
+        clear: fn(&JsValue),
+        ms: f64,
+        callback: impl FnMut() + 'static,
+    ) -> Scheduled {
         let callback = Closure::<dyn FnMut()>::new(callback);
-        let id = set_timeout(callback.as_ref().unchecked_ref(), ms);
-        Timer { id, _callback: callback }
+        let id = set(callback.as_ref().unchecked_ref(), ms);
+        Scheduled { id, clear, _callback: callback }
     }
 }
 
-impl Drop for Timer {
+impl Drop for Scheduled {
     fn drop(&mut self) {
-        clear_timeout(&self.id);
-    }
-}
-
-/// A callback repeated with `setInterval`, cleared when dropped.
-struct Interval {
-    id: JsValue,
-    _callback: Closure<dyn FnMut()>,
-}
-
-impl Interval {
-    fn start(ms: f64, callback: impl FnMut() + 'static) -> Interval {
-        let callback = Closure::<dyn FnMut()>::new(callback);
-        let id = set_interval(callback.as_ref().unchecked_ref(), ms);
-        Interval { id, _callback: callback }
-    }
-}
-
-impl Drop for Interval {
-    fn drop(&mut self) {
-        clear_interval(&self.id);
+        (self.clear)(&self.id);
     }
 }
 
@@ -153,7 +147,7 @@ async fn sleep_once(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
     let mut settle: Option<(Function, Function)> = None;
     let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
     let Some((resolve, reject)) = settle else { return Ok(()) };
-    let _timer = Timer::start(ms, move || {
+    let _timer = Scheduled::timeout(ms, move || {
         let _ = resolve.call0(&JsValue::UNDEFINED);
     });
     let _listener = signal.map(|s| {
@@ -208,12 +202,12 @@ pub async fn send(
     }
     // A slow answer must not let an extension's service worker be stopped under it.
     let _keepalive = runtime::is_extension_service_worker()
-        .then(|| Interval::start(EXTENSION_KEEPALIVE_MS, runtime::keep_extension_alive));
+        .then(|| Scheduled::interval(EXTENSION_KEEPALIVE_MS, runtime::keep_extension_alive));
     let controller = Controller::new();
     let timed_out = Rc::new(Cell::new(false));
     let _timer = {
         let (controller, timed_out) = (controller.clone(), timed_out.clone());
-        Timer::start(timeout_ms, move || {
+        Scheduled::timeout(timeout_ms, move || {
             timed_out.set(true);
             controller.abort(&JsValue::UNDEFINED);
         })
