@@ -74,6 +74,39 @@ export async function pageResult(url, { timeout = 60_000 } = {}) {
   }
 }
 
+/** Runs `fn` with a fast emulator, closed afterwards whatever happens. */
+export async function withEmulator(fn) {
+  const emulator = await startEmulator({ timeScale: 0.01 });
+  try {
+    return await fn(emulator);
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** Runs a program that prints shared/scenario.js's result as its last line, and asserts it. */
+export async function scenarioInProcess(cmd, args, options, where) {
+  const out = await run(cmd, args, options);
+  assertScenario(JSON.parse(out.trim().split("\n").at(-1)), where);
+}
+
+/**
+ * Serves `dir` and opens it in Chromium with the emulator's baseUrl as `?base=`; asserts
+ * the page's scenario result and returns it.
+ */
+export function scenarioInPage(dir, where) {
+  return withEmulator(async (emulator) => {
+    const server = await serveStatic(dir);
+    try {
+      const result = await pageResult(`${server.url}?base=${encodeURIComponent(emulator.baseUrl)}`);
+      assertScenario(result, where);
+      return result;
+    } finally {
+      await server.close();
+    }
+  });
+}
+
 /**
  * The node-esm project's scenario on another Node: the binary of the npm platform
  * package node-<os>-<arch> (it ships bin/node; no install script needed).
@@ -85,13 +118,7 @@ export async function scenarioOnNode({ tarball, workDir }, nodeVersion) {
   const node = join(workDir, "node_modules", platformPackage, "bin", "node");
   const version = (await run(node, ["--version"])).trim();
   if (version !== `v${nodeVersion}`) throw new Error(`expected Node v${nodeVersion}, got ${version}`);
-  const emulator = await startEmulator({ timeScale: 0.01 });
-  try {
-    const out = await run(node, ["main.mjs", emulator.baseUrl], { cwd: workDir });
-    assertScenario(JSON.parse(out.trim().split("\n").at(-1)), `node ${version}`);
-  } finally {
-    await emulator.close();
-  }
+  await withEmulator((emulator) => scenarioInProcess(node, ["main.mjs", emulator.baseUrl], { cwd: workDir }, `node ${version}`));
 }
 
 /** Asserts what shared/scenario.js returned. */

@@ -7,13 +7,10 @@ export default async function check({ tarball, workDir, lib }) {
   const deno = join(workDir, "node_modules", ".bin", "deno");
   // A private DENO_DIR: nothing cached from elsewhere can stand in for the tarball.
   const env = { DENO_DIR: join(workDir, ".deno-dir"), DENO_NO_UPDATE_CHECK: "1" };
-  const emulator = await lib.startEmulator({ timeScale: 0.01 });
-  try {
+  await lib.withEmulator(async (emulator) => {
     for (const main of ["main.mjs", "main-npm.mjs"]) {
-      const out = await lib.run(deno, ["run", "--cached-only", "--allow-net", "--allow-env", "--allow-read", main, emulator.baseUrl], { cwd: workDir, env });
-      lib.assertScenario(JSON.parse(out.trim().split("\n").at(-1)), `deno ${main}`);
+      const args = ["run", "--cached-only", "--allow-net", "--allow-env", "--allow-read", main, emulator.baseUrl];
+      await lib.scenarioInProcess(deno, args, { cwd: workDir, env }, `deno ${main}`);
     }
-  } finally {
-    await emulator.close();
-  }
+  });
 }

@@ -7,12 +7,5 @@ export default async function check({ tarball, workDir, lib }) {
   await lib.run(join(workDir, "node_modules", ".bin", "esbuild"), ["src/main.js", "--bundle", "--format=esm", "--outfile=dist/main.js", "--log-level=warning"], { cwd: workDir });
   console.log(`  dist/main.js: ${statSync(join(workDir, "dist", "main.js")).size} bytes`);
   copyFileSync(join(workDir, "index.html"), join(workDir, "dist", "index.html"));
-  const emulator = await lib.startEmulator({ timeScale: 0.01 });
-  const server = await lib.serveStatic(join(workDir, "dist"));
-  try {
-    lib.assertScenario(await lib.pageResult(`${server.url}?base=${encodeURIComponent(emulator.baseUrl)}`), "esbuild");
-  } finally {
-    await server.close();
-    await emulator.close();
-  }
+  await lib.scenarioInPage(join(workDir, "dist"), "esbuild");
 }

@@ -1,11 +1,5 @@
 // Node ESM: `import` of the package, on the machine's Node.
 export default async function check({ tarball, workDir, lib }) {
   await lib.npmInstall(workDir, tarball);
-  const emulator = await lib.startEmulator({ timeScale: 0.01 });
-  try {
-    const out = await lib.run(process.execPath, ["main.mjs", emulator.baseUrl], { cwd: workDir });
-    lib.assertScenario(JSON.parse(out.trim().split("\n").at(-1)), "node-esm");
-  } finally {
-    await emulator.close();
-  }
+  await lib.withEmulator((emulator) => lib.scenarioInProcess(process.execPath, ["main.mjs", emulator.baseUrl], { cwd: workDir }, "node-esm"));
 }

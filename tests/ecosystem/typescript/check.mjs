@@ -9,11 +9,7 @@ export default async function check({ tarball, workDir, lib }) {
   const common = ["--strict", "--target", "es2022", "--allowJs", "--skipLibCheck", "false", "--types", "node", "main.ts", "shared/scenario.js"];
   await lib.run(process.execPath, [tsc, ...common, "--module", "node16", "--moduleResolution", "node16", "--outDir", "out-node16"], { cwd: workDir });
   await lib.run(process.execPath, [tsc, ...common, "--module", "esnext", "--moduleResolution", "bundler", "--outDir", "out-bundler"], { cwd: workDir });
-  const emulator = await lib.startEmulator({ timeScale: 0.01 });
-  try {
-    const out = await lib.run(process.execPath, ["out-node16/main.js", emulator.baseUrl], { cwd: workDir });
-    lib.assertScenario(JSON.parse(out.trim().split("\n").at(-1)), "typescript (node16 output)");
-  } finally {
-    await emulator.close();
-  }
+  await lib.withEmulator((emulator) =>
+    lib.scenarioInProcess(process.execPath, ["out-node16/main.js", emulator.baseUrl], { cwd: workDir }, "typescript (node16 output)"),
+  );
 }

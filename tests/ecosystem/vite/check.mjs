@@ -7,12 +7,5 @@ export default async function check({ tarball, workDir, lib }) {
   await lib.run(process.execPath, [join(workDir, "node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], { cwd: workDir });
   const assets = join(workDir, "dist", "assets");
   for (const f of readdirSync(assets)) console.log(`  dist/assets/${f}: ${statSync(join(assets, f)).size} bytes`);
-  const emulator = await lib.startEmulator({ timeScale: 0.01 });
-  const server = await lib.serveStatic(join(workDir, "dist"));
-  try {
-    lib.assertScenario(await lib.pageResult(`${server.url}?base=${encodeURIComponent(emulator.baseUrl)}`), "vite");
-  } finally {
-    await server.close();
-    await emulator.close();
-  }
+  await lib.scenarioInPage(join(workDir, "dist"), "vite");
 }

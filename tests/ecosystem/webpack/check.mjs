@@ -8,12 +8,5 @@ export default async function check({ tarball, workDir, lib }) {
   if (/WARNING|ERROR/.test(out)) console.log(out.trim().replace(/^/gm, "  "));
   console.log(`  dist/main.js: ${statSync(join(workDir, "dist", "main.js")).size} bytes`);
   copyFileSync(join(workDir, "index.html"), join(workDir, "dist", "index.html"));
-  const emulator = await lib.startEmulator({ timeScale: 0.01 });
-  const server = await lib.serveStatic(join(workDir, "dist"));
-  try {
-    lib.assertScenario(await lib.pageResult(`${server.url}?base=${encodeURIComponent(emulator.baseUrl)}`), "webpack");
-  } finally {
-    await server.close();
-    await emulator.close();
-  }
+  await lib.scenarioInPage(join(workDir, "dist"), "webpack");
 }
