@@ -252,7 +252,7 @@ impl Call {
             };
             let status = get(&run, "status").as_string().unwrap_or_default();
             let updated_at = get(&run, "updatedAt").as_string();
-            let results = js_sys::Array::from(&get(&run, "results")).length() as usize;
+            let results = js::array_len(&get(&run, "results"));
             let fresh = after.as_mut().is_none_or(|a| a.is_new(&status, updated_at.as_deref(), results));
             if fresh {
                 if last_status.as_deref() != Some(status.as_str()) {
@@ -287,8 +287,7 @@ fn read_after(value: &JsValue) -> Result<Option<After>, Error> {
     if !value.is_object() {
         return Err(Error::invalid(&["after"], "must be the run that continueRun returned"));
     }
-    let results = get(value, "results");
-    let count = if js_sys::Array::is_array(&results) { js_sys::Array::from(&results).length() as usize } else { 0 };
+    let count = js::array_len(&get(value, "results"));
     Ok(Some(After::new(get(value, "updatedAt").as_string().as_deref(), count)))
 }
 

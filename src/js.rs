@@ -71,6 +71,11 @@ fn get_key(target: &JsValue, key: &JsValue) -> JsValue {
     Reflect::get(target, key).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// The length of an array; 0 for anything else. (`Array::from` would copy it first.)
+pub fn array_len(value: &JsValue) -> usize {
+    if Array::is_array(value) { value.unchecked_ref::<Array>().length() as usize } else { 0 }
+}
+
 /// Sets a property on an object this crate created (cannot fail for plain objects).
 pub fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
