@@ -23,8 +23,7 @@ pub fn is_public_web() -> bool {
     if server {
         return false;
     }
-    let extension_id = |ns: &'static str| get(&get(&get(&g, ns), "runtime"), "id").as_string().is_some_and(|id| !id.is_empty());
-    if extension_id("chrome") || extension_id("browser") {
+    if in_extension(&g, "chrome") || in_extension(&g, "browser") {
         return false;
     }
     defined(&get(&g, "document")) || defined(&get(&g, "WorkerGlobalScope"))
@@ -34,7 +33,13 @@ pub fn is_public_web() -> bool {
 /// without events or extension API calls.
 pub fn is_extension_service_worker() -> bool {
     let g: JsValue = global().into();
-    !get(&g, "ServiceWorkerGlobalScope").is_undefined() && get(&get(&get(&g, "chrome"), "runtime"), "id").as_string().is_some()
+    !get(&g, "ServiceWorkerGlobalScope").is_undefined() && in_extension(&g, "chrome")
+}
+
+/// Whether `<namespace>.runtime.id` names the extension this code runs in (`chrome` in
+/// Chromium, `browser` in Firefox).
+fn in_extension(global: &JsValue, namespace: &'static str) -> bool {
+    get(&get(&get(global, namespace), "runtime"), "id").as_string().is_some_and(|id| !id.is_empty())
 }
 
 /// Calls a cheap extension API, which resets an extension service worker's idle timer
