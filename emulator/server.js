@@ -6,7 +6,7 @@
  * continue. No dependencies: Node's http module only.
  */
 import { createServer } from "node:http";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 /**
@@ -255,7 +255,8 @@ export async function startEmulator(options = {}) {
     const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
     if (!token) return reply(401, { detail: "Not authenticated" }, { "WWW-Authenticate": "Bearer" });
     if (options.apiKey !== undefined && token !== options.apiKey) return reply(401, { detail: "Invalid API key" });
-    const owner = `user-${Buffer.from(token).toString("base64url").slice(0, 12)}`;
+    // The whole key decides the owner (a digest of it, so the key itself is never stored).
+    const owner = `user-${createHash("sha256").update(token).digest("hex")}`;
 
     const runId = match[1];
     if (runId === undefined) {
