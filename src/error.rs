@@ -1,7 +1,7 @@
 //! The errors of the client, as plain data. The binding layer turns each into an
 //! instance of the JS class named by [`ErrorKind::class_name`] (see `js/errors.js`).
 
-use crate::json::JsonView;
+use crate::json::{bounded, scalar_text, JsonView};
 use crate::text::{push_joined, push_uint};
 
 /// Which error class a failure becomes in JS.
@@ -138,35 +138,34 @@ impl Error {
 }
 
 /// The service's own explanation in an error body: `{"detail": "text"}`, or FastAPI's
-/// `{"detail": [{"loc": [...], "msg": "..."}]}` (joined as `loc: msg; …`), or a
-/// `message`/`error` string.
+/// `{"detail": [{"loc": [...], "msg": "..."}]}` (the first ten joined as `loc: msg; …`),
+/// or a `message`/`error` string; cut to about [`TEXT_LIMIT`] characters (`err.body`
+/// keeps it whole).
 pub fn detail_text<V: JsonView>(body: &V) -> Option<String> {
     let detail = body.field("detail");
     if let Some(text) = detail.as_ref().and_then(JsonView::as_str) {
         return Some(text);
     }
-    if let Some(items) = detail.as_ref().and_then(JsonView::items) {
+    if let Some(items) = detail.as_ref().filter(|d| d.is_array()) {
         let mut out = String::new();
-        for item in items.iter().take(10) {
+        for i in 0..items.length().unwrap_or(0).min(10) {
+            let Some(item) = items.item(i) else { continue };
             let Some(msg) = item.field("msg").and_then(|m| m.as_str()) else { continue };
             if !out.is_empty() {
                 out.push_str("; ");
             }
-            let loc: Vec<String> = item
-                .field("loc")
-                .and_then(|l| l.items())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(JsonView::scalar_text)
-                .collect();
-            if !loc.is_empty() {
-                push_joined(&mut out, &loc, ".");
-                out.push_str(": ");
+            if let Some(loc) = item.field("loc").filter(JsonView::is_array) {
+                let parts: Vec<String> =
+                    (0..loc.length().unwrap_or(0).min(10)).filter_map(|j| loc.item(j)).filter_map(|p| scalar_text(&p)).collect();
+                if !parts.is_empty() {
+                    push_joined(&mut out, &parts, ".");
+                    out.push_str(": ");
+                }
             }
             out.push_str(&msg);
         }
         if !out.is_empty() {
-            return Some(out);
+            return Some(bounded(&out));
         }
     }
     ["message", "error"].iter().find_map(|key| body.field(key).and_then(|v| v.as_str()))
@@ -205,6 +204,7 @@ fn reason_phrase(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::TEXT_LIMIT;
     use serde_json::json;
 
     #[test]
@@ -278,5 +278,15 @@ mod tests {
         assert_eq!(err.message, "invalid vars.age: must be a string, number or boolean");
         assert_eq!(err.field, vec!["vars".to_owned(), "age".to_owned()]);
         assert_eq!(err.kind, ErrorKind::Validation);
+    }
+    #[test]
+    fn a_huge_detail_is_cut_to_about_a_kilobyte_in_the_message() {
+        let body = json!({"detail": "x".repeat(5_000_000)});
+        let err = Error::from_response(422, Some(&body), "");
+        assert!(err.message.len() < 2 * TEXT_LIMIT, "{}", err.message.len());
+        assert!(err.message.ends_with('…'));
+        let many: Vec<_> = (0..100_000).map(|i| json!({"loc": ["body", i], "msg": "m".repeat(100)})).collect();
+        let err = Error::from_response(422, Some(&json!({"detail": many})), "");
+        assert!(err.message.len() < 2 * TEXT_LIMIT, "{}", err.message.len());
     }
 }

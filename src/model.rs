@@ -12,28 +12,32 @@ pub fn is_terminal(status: &str) -> bool {
 /// A run read from the service. `V` is the JSON value type (a `JsValue` in wasm).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run<V> {
+    /// A UUID (checked: it goes into URL paths).
     pub id: String,
-    pub chat_id: String,
-    pub status: String,
-    /// The `results` array as sent; `None` when missing or not an array.
-    pub results: Option<V>,
+    /// The status as sent (a string), and as the core reads it (cut to a bounded length).
+    pub status: V,
+    pub status_text: String,
     // Text fields stay values of `V` (strings, checked), so that in wasm they are never
-    // copied into wasm memory and back.
+    // copied into wasm memory and back, whatever their size.
+    pub chat_id: Option<V>,
+    /// The `results` array as sent; `None` when missing, null or not an array.
+    pub results: Option<V>,
     pub last_agent_message: Option<V>,
     pub created_at: Option<V>,
     pub updated_at: Option<V>,
     pub bundle: Option<V>,
     pub toolhouse_id: Option<V>,
-    /// `vars` with string values (numbers and booleans written as strings, others left
-    /// out; `raw` keeps them all); `None` when missing or not an object.
-    pub vars: Option<Vec<(String, String)>>,
+    /// `vars` as sent, when it is an object (the binding keeps its strings, numbers and
+    /// booleans as strings; `raw` keeps them all).
+    pub vars: Option<V>,
     pub callback_url: Option<V>,
     pub error: Option<V>,
     /// The run exactly as sent.
     pub raw: V,
 }
 
-/// What the caller already knows of the run, used where the service leaves a field out.
+/// What the caller already knows of the run: the id it asked for (an answer about
+/// another run is an error), the chat it started (used where the service leaves it out).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Known<'a> {
     pub id: Option<&'a str>,
@@ -56,68 +60,93 @@ pub fn parse_run<V: JsonView>(status: u16, data: V, known: Known<'_>) -> Result<
     if !data.is_object() {
         return Err(Error::bad_response(status, "\"data\" is not a run object"));
     }
-    let text = |key: &'static str| data.field(key).and_then(|v| v.as_str());
-    let id = text("id")
-        .or_else(|| known.id.map(str::to_owned))
-        .ok_or_else(|| Error::bad_response(status, "the run has no \"id\""))?;
-    let status_text = text("status").ok_or_else(|| Error::bad_response(status, "the run has no \"status\""))?;
-    let chat_id = text("chat_id").or_else(|| known.chat_id.map(str::to_owned)).unwrap_or_default();
+    let id = run_id(status, data.field("id"), known.id)?;
+    let (status_value, status_text) = match data.field("status") {
+        Some(v) if v.is_string() => {
+            let text = v.as_str().unwrap_or_default();
+            (v, text)
+        }
+        Some(v) if v.as_number().is_some() => {
+            return Err(Error::bad_response(status, "the run's \"status\" is a number, not a string"))
+        }
+        Some(v) if !v.is_null() => return Err(Error::bad_response(status, "the run's \"status\" is not a string")),
+        _ => return Err(Error::bad_response(status, "the run has no \"status\"")),
+    };
     let string = |key: &'static str| data.field(key).filter(JsonView::is_string);
-    let results = data.field("results").filter(JsonView::is_array);
-    let vars = data.field("vars").and_then(|v| {
-        let keys = v.keys()?;
-        Some(
-            keys.into_iter()
-                .filter_map(|k| {
-                    let value = v.field_named(&k)?.scalar_text()?;
-                    Some((k, value))
-                })
-                .collect(),
-        )
-    });
+    let chat_id = string("chat_id").or_else(|| known.chat_id.map(V::from_text));
     Ok(Run {
         id,
+        status: status_value,
+        status_text,
         chat_id,
-        status: status_text,
-        results,
+        results: data.field("results").filter(JsonView::is_array),
         last_agent_message: string("last_agent_message"),
         created_at: string("created_at"),
         updated_at: string("updated_at"),
         bundle: string("bundle"),
         toolhouse_id: string("toolhouse_id"),
-        vars,
+        vars: data.field("vars").filter(JsonView::is_object),
         callback_url: string("callback_url"),
         error: string("error"),
         raw: data,
     })
 }
 
-/// Reads the list of `GET /agent-runs`: `{"data": [Run, …]}`. Items that are not runs
-/// make the whole answer an error rather than silently shrinking the list.
-pub fn parse_run_list<V: JsonView>(status: u16, body: &V) -> Result<Vec<Run<V>>, Error> {
+/// The id of a run in an answer: a UUID, and the one asked for when one was (compared
+/// without regard to case). A missing id is the one asked for.
+fn run_id<V: JsonView>(status: u16, sent: Option<V>, asked: Option<&str>) -> Result<String, Error> {
+    let sent = sent.filter(|v| !v.is_null());
+    let Some(sent) = sent else {
+        return asked.map(str::to_owned).ok_or_else(|| Error::bad_response(status, "the run has no \"id\""));
+    };
+    let id = sent
+        .as_str()
+        .and_then(|s| crate::request::check_uuid("id", Some(&s)).ok())
+        .ok_or_else(|| Error::bad_response(status, "the run's \"id\" is not a UUID"))?;
+    match asked {
+        Some(asked) if !asked.eq_ignore_ascii_case(&id) => {
+            let mut problem = String::from("it answered with run ");
+            problem.push_str(&id);
+            problem.push_str(" for run ");
+            problem.push_str(asked);
+            Err(Error::bad_response(status, &problem))
+        }
+        _ => Ok(id),
+    }
+}
+
+/// Reads the list of `GET /agent-runs`, `{"data": [Run, …]}`, handing each run to
+/// `each` as it is read (one item at a time: the list is never copied). Items that are
+/// not runs make the whole answer an error rather than silently shrinking the list.
+pub fn parse_run_list<V: JsonView>(status: u16, body: &V, mut each: impl FnMut(Run<V>)) -> Result<(), Error> {
     let data = envelope_data(status, body)?;
-    let items = data.items().ok_or_else(|| Error::bad_response(status, "\"data\" is not an array"))?;
-    items.into_iter().map(|item| parse_run(status, item, Known::default())).collect()
+    let len = data.length().ok_or_else(|| Error::bad_response(status, "\"data\" is not an array"))?;
+    for i in 0..len {
+        let item = data.item(i).ok_or_else(|| Error::bad_response(status, "\"data\" changed while read"))?;
+        each(parse_run(status, item, Known::default())?);
+    }
+    Ok(())
 }
 
 /// What a callback says: a hint to confirm with a read, since callbacks are not signed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Callback {
+#[derive(Debug, Clone, PartialEq)]
+pub struct Callback<V> {
     pub run_id: String,
-    pub status: String,
-    pub last_agent_message: Option<String>,
+    pub status: V,
+    pub last_agent_message: Option<V>,
 }
 
 /// Reads a callback body in either shape seen: `{"run_id", "status", …}` at the top level
 /// or wrapped in `{"data": {…}}` (`id` is taken where `run_id` is missing).
-pub fn parse_callback<V: JsonView>(body: &V) -> Result<Callback, Error> {
+pub fn parse_callback<V: JsonView>(body: &V) -> Result<Callback<V>, Error> {
     if !body.is_object() {
         return Err(Error::invalid(&["body"], "must be a JSON object"));
     }
     let data = body.field("data").filter(JsonView::is_object);
     let data = data.as_ref().unwrap_or(body);
-    let text = |key: &'static str| data.field(key).and_then(|v| v.as_str());
-    let run_id = crate::request::check_uuid("run_id", text("run_id").or_else(|| text("id")))?;
+    let text = |key: &'static str| data.field(key).filter(JsonView::is_string);
+    let run_id = text("run_id").or_else(|| text("id")).and_then(|v| v.as_str());
+    let run_id = crate::request::check_uuid("run_id", run_id.as_deref())?;
     let status = text("status").ok_or_else(|| Error::invalid(&["status"], "must be a string"))?;
     Ok(Callback { run_id, status, last_agent_message: text("last_agent_message") })
 }
@@ -128,6 +157,8 @@ mod tests {
     use crate::error::ErrorKind;
     use proptest::prelude::*;
     use serde_json::{json, Value};
+
+    const RUN: &str = "bcb7e865-9e6c-4a1b-8c2d-c0110fdf5c2e";
 
     fn text(v: &Option<Value>) -> Option<&str> {
         v.as_ref().and_then(Value::as_str)
@@ -152,8 +183,9 @@ mod tests {
     fn the_documented_run_reads_field_by_field() {
         let run = parse_run(200, documented_run(), Known::default()).unwrap();
         assert_eq!(run.id, "bcb7e865-9e6c-4a1b-8c2d-c0110fdf5c2e");
-        assert_eq!(run.chat_id, "a3a26d33-6f4d-4490-a56f-e17f867ba451");
-        assert_eq!(run.status, "queued");
+        assert_eq!(text(&run.chat_id), Some("a3a26d33-6f4d-4490-a56f-e17f867ba451"));
+        assert_eq!(run.status, json!("queued"));
+        assert_eq!(run.status_text, "queued");
         assert_eq!(run.last_agent_message, None);
         assert_eq!(text(&run.updated_at), Some("2025-01-15T01:46:59.270078"));
         assert_eq!(text(&run.callback_url), Some("https://webhooks.example.com/my-webhook"));
@@ -167,7 +199,7 @@ mod tests {
         data.as_object_mut().unwrap().remove("chat_id");
         let known = Known { id: None, chat_id: Some("a3a26d33-6f4d-4490-a56f-e17f867ba451") };
         let run = parse_run(200, data, known).unwrap();
-        assert_eq!(run.chat_id, "a3a26d33-6f4d-4490-a56f-e17f867ba451");
+        assert_eq!(text(&run.chat_id), Some("a3a26d33-6f4d-4490-a56f-e17f867ba451"));
     }
 
     #[test]
@@ -175,8 +207,8 @@ mod tests {
         let mut data = documented_run();
         data["status"] = json!("paused_for_review");
         let run = parse_run(200, data, Known::default()).unwrap();
-        assert_eq!(run.status, "paused_for_review");
-        assert!(!is_terminal(&run.status));
+        assert_eq!(run.status_text, "paused_for_review");
+        assert!(!is_terminal(&run.status_text));
         assert!(is_terminal("completed") && is_terminal("failed"));
         assert!(!is_terminal("queued") && !is_terminal("in_progress"));
     }
@@ -191,7 +223,7 @@ mod tests {
 
     #[test]
     fn fields_of_the_wrong_type_become_none() {
-        let data = json!({"id": "x", "status": "completed", "results": "oops", "last_agent_message": 5,
+        let data = json!({"id": RUN, "status": "completed", "results": "oops", "last_agent_message": 5,
                           "created_at": false, "vars": [1], "bundle": {"a": 1}});
         let run = parse_run(200, data, Known::default()).unwrap();
         assert_eq!(run.results, None);
@@ -202,17 +234,45 @@ mod tests {
     }
 
     #[test]
-    fn vars_keep_strings_and_write_numbers_and_booleans_as_strings() {
-        let data = json!({"id": "x", "status": "queued", "vars": {"name": "Ada", "n": 3, "ok": true, "o": {"x": 1}}});
+    fn vars_stay_the_object_sent_for_the_binding_to_read() {
+        let data = json!({"id": RUN, "status": "queued", "vars": {"name": "Ada", "n": 3, "__proto__": "x"}});
         let run = parse_run(200, data, Known::default()).unwrap();
-        let mut vars = run.vars.unwrap();
-        vars.sort();
-        assert_eq!(vars, vec![("n".into(), "3".into()), ("name".into(), "Ada".into()), ("ok".into(), "true".into())]);
+        assert_eq!(run.vars, Some(json!({"name": "Ada", "n": 3, "__proto__": "x"})));
+    }
+
+    #[test]
+    fn a_huge_status_is_kept_whole_for_the_caller_and_cut_for_the_core() {
+        let long = "s".repeat(100_000);
+        let run = parse_run(200, json!({"id": RUN, "status": long}), Known::default()).unwrap();
+        assert_eq!(run.status, json!(long));
+        assert!(run.status_text.chars().count() <= crate::json::TEXT_LIMIT + 1);
+    }
+
+    #[test]
+    fn a_numeric_status_is_said_to_be_a_number() {
+        let err = parse_run(200, json!({"id": RUN, "status": 3}), Known::default()).unwrap_err();
+        assert!(err.message.contains("is a number"), "{}", err.message);
+        let err = parse_run(200, json!({"id": RUN, "status": [1]}), Known::default()).unwrap_err();
+        assert!(err.message.contains("not a string"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_answer_about_another_run_or_with_a_non_uuid_id_is_a_bad_response() {
+        let other = "00000000-0000-4000-8000-000000000000";
+        let err = parse_run(200, json!({"id": other, "status": "queued"}), Known { id: Some(RUN), chat_id: None }).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Service);
+        assert!(err.message.contains(other) && err.message.contains(RUN), "{}", err.message);
+        for bad in [json!("../../v2/x"), json!(5), json!("x".repeat(10_000))] {
+            let err = parse_run(200, json!({"id": bad, "status": "queued"}), Known::default()).unwrap_err();
+            assert!(err.message.contains("not a UUID"), "{}", err.message);
+        }
+        let upper = RUN.to_uppercase();
+        assert!(parse_run(200, json!({"id": upper, "status": "queued"}), Known { id: Some(RUN), chat_id: None }).is_ok());
     }
 
     #[test]
     fn a_run_without_status_is_a_bad_response() {
-        let err = parse_run(200, json!({"id": "x"}), Known::default()).unwrap_err();
+        let err = parse_run(200, json!({"id": RUN}), Known::default()).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Service);
         assert!(err.message.contains("no \"status\""), "{}", err.message);
     }
@@ -220,8 +280,8 @@ mod tests {
     #[test]
     fn a_run_without_id_takes_the_requested_id_or_fails() {
         let data = json!({"status": "queued"});
-        let run = parse_run(200, data.clone(), Known { id: Some("abc"), chat_id: None }).unwrap();
-        assert_eq!(run.id, "abc");
+        let run = parse_run(200, data.clone(), Known { id: Some(RUN), chat_id: None }).unwrap();
+        assert_eq!(run.id, RUN);
         assert!(parse_run(200, data, Known::default()).is_err());
     }
 
@@ -236,21 +296,23 @@ mod tests {
 
     #[test]
     fn list_reads_every_item_and_rejects_a_non_array() {
-        let body = json!({"data": [documented_run(), {"id": "b", "status": "failed", "error": "boom"}]});
-        let runs = parse_run_list(200, &body).unwrap();
+        let list = |body: &Value| {
+            let mut runs = Vec::new();
+            parse_run_list(200, body, |r| runs.push(r)).map(|()| runs)
+        };
+        let body = json!({"data": [documented_run(), {"id": RUN, "status": "failed", "error": "boom"}]});
+        let runs = list(&body).unwrap();
         assert_eq!(runs.len(), 2);
         assert_eq!(text(&runs[1].error), Some("boom"));
-        assert!(parse_run_list(200, &json!({"data": {"id": "x"}})).is_err());
-        assert!(parse_run_list(200, &json!({"data": []})).unwrap().is_empty());
+        assert!(list(&json!({"data": {"id": "x"}})).is_err());
+        assert!(list(&json!({"data": []})).unwrap().is_empty());
     }
-
-    const RUN: &str = "bcb7e865-9e6c-4a1b-8c2d-c0110fdf5c2e";
 
     #[test]
     fn callbacks_read_in_both_shapes() {
         let flat = json!({"run_id": RUN, "status": "completed", "last_agent_message": "hi"});
         let wrapped = json!({"data": {"run_id": RUN, "status": "completed", "last_agent_message": "hi"}});
-        let expected = Callback { run_id: RUN.into(), status: "completed".into(), last_agent_message: Some("hi".into()) };
+        let expected = Callback { run_id: RUN.into(), status: json!("completed"), last_agent_message: Some(json!("hi")) };
         assert_eq!(parse_callback(&flat).unwrap(), expected);
         assert_eq!(parse_callback(&wrapped).unwrap(), expected);
         let as_run = json!({"data": {"id": RUN, "status": "failed", "last_agent_message": null}});
@@ -300,7 +362,7 @@ mod tests {
         #[test]
         fn no_json_value_makes_the_parsers_panic(body in arbitrary_json(), status in 100u16..600) {
             let _ = envelope_data(status, &body).and_then(|d| parse_run(status, d, Known::default()));
-            let _ = parse_run_list(status, &body);
+            let _ = parse_run_list(status, &body, |_| ());
             let _ = Error::from_response(status, Some(&body), "");
             let _ = parse_callback(&body);
         }

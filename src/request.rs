@@ -1,16 +1,37 @@
 //! Everything about a request that can be decided without the network: checking the
-//! caller's input, the endpoint and key rules, URLs and JSON bodies.
+//! caller's input, the endpoint and key rules, URLs and request bodies.
+//!
+//! URLs are judged on what the runtime's WHATWG URL parser (`new URL`, the parser
+//! `fetch` itself uses) makes of them, passed in as [`ParsedUrl`]: no hand-written URL
+//! parser can disagree with `fetch` about which host a request goes to.
 
 use crate::error::{Error, ErrorKind};
 use crate::json::JsonView;
-use crate::text::push_json_string;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.toolhouse.ai/v1";
+/// Longest API key, base URL or idempotency key read (longer ones are refused unread).
+pub const MAX_OPTION_TEXT: u32 = 2048;
+/// Most `vars` one run takes.
+pub const MAX_VARS: usize = 1000;
+
+/// What the WHATWG URL parser says of a URL, as far as the rules here care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedUrl {
+    /// `"https:"`, `"http:"`, …
+    pub protocol: String,
+    /// The host without port, as `URL.hostname` serializes it (an IPv6 literal keeps its
+    /// brackets, an IPv4 address is in dotted decimal).
+    pub hostname: String,
+    /// The serialized URL (`URL.href`).
+    pub href: String,
+    /// A user name or password is present.
+    pub credentials: bool,
+}
 
 /// Where requests go and with which key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    /// The base URL without a trailing slash.
+    /// The base URL as `URL.href` writes it, without trailing slashes.
     pub base_url: String,
     pub api_key: Option<String>,
 }
@@ -18,34 +39,40 @@ pub struct Endpoint {
 impl Endpoint {
     /// Applies the key rules: the Toolhouse service itself needs a key; a base URL of
     /// the caller's own (a proxy that adds the key) does not; a key never travels over
-    /// plain `http:` except to a loopback host.
-    pub fn resolve(api_key: Option<String>, base_url: Option<String>) -> Result<Endpoint, Error> {
+    /// plain `http:` except to a loopback host. `parse` is the runtime's URL parser.
+    pub fn resolve(
+        api_key: Option<String>,
+        base_url: Option<String>,
+        parse: impl Fn(&str) -> Option<ParsedUrl>,
+    ) -> Result<Endpoint, Error> {
         let api_key = api_key.filter(|k| !k.is_empty());
-        let base_url = match base_url.filter(|b| !b.is_empty()) {
-            None => DEFAULT_BASE_URL.to_owned(),
-            Some(b) => b.trim_end_matches('/').to_owned(),
-        };
-        let parts = UrlParts::parse(&base_url)
-            .filter(|p| p.query_or_fragment.is_empty())
-            .ok_or_else(|| Error::invalid(&["baseUrl"], "must be an absolute http(s) URL without query or fragment"))?;
+        let given = base_url.filter(|b| !b.is_empty());
+        let official = given.is_none();
+        let url = parse(given.as_deref().unwrap_or(DEFAULT_BASE_URL))
+            .filter(|u| (u.protocol == "https:" || u.protocol == "http:") && !u.hostname.is_empty())
+            .ok_or_else(|| Error::invalid(&["baseUrl"], "must be an absolute http(s) URL"))?;
+        if url.credentials || url.href.contains(['?', '#']) {
+            // Credentials would leak into logs; a query or fragment would swallow the path.
+            return Err(Error::invalid(&["baseUrl"], "must have no user name, password, query or fragment"));
+        }
         if let Some(key) = &api_key {
             if !key.bytes().all(|b| (0x21..0x7f).contains(&b)) {
                 // Never echo the key: fetch implementations put bad header values in their messages.
                 return Err(Error::invalid(&["apiKey"], "contains spaces or characters not allowed in an HTTP header"));
             }
-            if !parts.secure && !parts.is_loopback() {
+            if url.protocol != "https:" && !is_loopback(&url.hostname) {
                 return Err(Error::invalid(
                     &["baseUrl"],
-                    "an API key is sent over plain http only to a loopback host; use https",
+                    "an API key is sent over plain http only to localhost, 127.0.0.0/8 or [::1]; use https",
                 ));
             }
-        } else if base_url == DEFAULT_BASE_URL {
+        } else if official {
             return Err(Error::new(
                 ErrorKind::Authentication,
                 "no API key: pass `apiKey` or set the TOOLHOUSE_API_KEY environment variable",
             ));
         }
-        Ok(Endpoint { base_url, api_key })
+        Ok(Endpoint { base_url: url.href.trim_end_matches('/').to_owned(), api_key })
     }
 
     pub fn runs_url(&self) -> String {
@@ -72,65 +99,20 @@ impl Endpoint {
     }
 }
 
-/// The parts of an absolute http(s) URL that the rules above look at.
-#[derive(Debug, PartialEq, Eq)]
-pub struct UrlParts<'a> {
-    pub secure: bool,
-    /// Host without port (an IPv6 literal keeps its brackets).
-    pub host: &'a str,
-    pub query_or_fragment: &'a str,
-}
-
-impl<'a> UrlParts<'a> {
-    pub fn parse(url: &'a str) -> Option<UrlParts<'a>> {
-        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return None;
-        }
-        let (secure, rest) = if let Some(r) = strip_prefix_ignore_case(url, "https://") {
-            (true, r)
-        } else {
-            (false, strip_prefix_ignore_case(url, "http://")?)
-        };
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = rest.get(..authority_end)?;
-        let tail = rest.get(authority_end..)?;
-        let query_or_fragment = tail.find(['?', '#']).map_or("", |i| tail.get(i..).unwrap_or(""));
-        // Credentials in the URL would leak into logs; refuse them.
-        if authority.contains('@') {
-            return None;
-        }
-        let host = if authority.starts_with('[') {
-            let close = authority.find(']')?;
-            authority.get(..=close)?
-        } else {
-            authority.split(':').next().unwrap_or("")
-        };
-        if host.is_empty() {
-            return None;
-        }
-        Some(UrlParts { secure, host, query_or_fragment })
+/// A host that is this machine whatever the resolver says: `localhost` itself, an IPv4
+/// address in 127.0.0.0/8, or `[::1]`, as the WHATWG parser serializes them. Names
+/// under `.localhost` are not: some resolvers send them to DNS.
+pub fn is_loopback(hostname: &str) -> bool {
+    if hostname == "localhost" || hostname == "[::1]" {
+        return true;
     }
-
-    pub fn is_loopback(&self) -> bool {
-        let host = self.host.to_ascii_lowercase();
-        host == "localhost"
-            || host.ends_with(".localhost")
-            || host == "[::1]"
-            || (host.starts_with("127.") && host.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-    }
-}
-
-fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    if head.eq_ignore_ascii_case(prefix) {
-        s.get(prefix.len()..)
-    } else {
-        None
-    }
+    let mut parts = hostname.split('.');
+    let is_octet = |p: &str| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit());
+    parts.next() == Some("127") && parts.clone().count() == 3 && parts.all(is_octet)
 }
 
 /// Ids go into URL paths, so only the UUID form is let through (no `../`, `?`, `#`).
-pub fn check_uuid(field: &str, value: Option<String>) -> Result<String, Error> {
+pub fn check_uuid(field: &str, value: Option<&str>) -> Result<String, Error> {
     let value = value.ok_or_else(|| Error::invalid(&[field], "must be a string (a UUID)"))?;
     let well_formed = value.len() == 36
         && value.bytes().enumerate().all(|(i, b)| match i {
@@ -138,7 +120,7 @@ pub fn check_uuid(field: &str, value: Option<String>) -> Result<String, Error> {
             _ => b.is_ascii_hexdigit(),
         });
     if well_formed {
-        Ok(value)
+        Ok(value.to_owned())
     } else {
         Err(Error::invalid(&[field], "must be a UUID like 3f2b8c1e-5d4a-4e7b-9c0d-1a2b3c4d5e6f"))
     }
@@ -154,20 +136,23 @@ pub fn check_idempotency_key(key: String) -> Result<String, Error> {
     }
 }
 
-/// The message of a continue: a string with something in it.
-pub fn check_message(value: Option<String>) -> Result<String, Error> {
-    match value {
-        Some(m) if !m.trim().is_empty() => Ok(m),
-        Some(_) => Err(Error::invalid(&["message"], "must not be empty")),
-        None => Err(Error::invalid(&["message"], "must be a string")),
+/// The message of a continue: a string with something in it (checked without copying it).
+pub fn check_message<V: JsonView>(value: &V) -> Result<(), Error> {
+    if !value.is_string() {
+        Err(Error::invalid(&["message"], "must be a string"))
+    } else if value.is_blank() {
+        Err(Error::invalid(&["message"], "must not be empty"))
+    } else {
+        Ok(())
     }
 }
 
-/// A number option: absent, or finite within `[min, max]` (and whole, when asked).
+/// A number option: absent, or within `[min, max]` (and whole, when asked); infinite
+/// only when `max` is.
 pub fn check_number(field: &str, value: Option<f64>, min: f64, max: f64, whole: bool) -> Result<Option<f64>, Error> {
     match value {
         None => Ok(None),
-        Some(v) if v.is_finite() && v >= min && v <= max && (!whole || v.fract() == 0.0) => Ok(Some(v)),
+        Some(v) if !v.is_nan() && v >= min && v <= max && (!whole || v.fract() == 0.0) => Ok(Some(v)),
         Some(_) => Err(Error::invalid(
             &[field],
             if whole { "must be a whole number in range" } else { "must be a finite number in range" },
@@ -175,105 +160,69 @@ pub fn check_number(field: &str, value: Option<f64>, min: f64, max: f64, whole: 
     }
 }
 
-/// The checked body of `POST /agent-runs`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreateRun {
+/// The checked parameters of `POST /agent-runs`. Texts stay values of `V`: they go into
+/// the body as given, never copied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateRun<V> {
     pub chat_id: String,
-    pub vars: Option<Vec<(String, String)>>,
-    pub bundle: Option<String>,
-    pub toolhouse_id: Option<String>,
-    pub callback_url: Option<String>,
+    pub has_vars: bool,
+    pub bundle: Option<V>,
+    pub toolhouse_id: Option<V>,
+    pub callback_url: Option<V>,
 }
 
-impl CreateRun {
-    /// Reads and checks `CreateRunParams`. `vars` numbers and booleans become strings,
-    /// since the service takes strings only.
-    pub fn from_params<V: JsonView>(params: &V) -> Result<CreateRun, Error> {
+impl<V: JsonView> CreateRun<V> {
+    /// Reads and checks `CreateRunParams`. Each var is handed to `var` as a key and a
+    /// string value: numbers and booleans become strings, since the service takes
+    /// strings only. `is_web_url` tells an absolute http(s) URL (the runtime's parser).
+    pub fn from_params(params: &V, is_web_url: impl Fn(&V) -> bool, var: impl FnMut(V, V)) -> Result<Self, Error> {
         if !params.is_object() {
             return Err(Error::invalid(&["params"], "must be an object with a chatId"));
         }
-        let chat_id = check_uuid("chatId", params.field("chatId").and_then(|v| v.as_str()))?;
-        let optional_text = |key: &'static str| -> Result<Option<String>, Error> {
+        let chat_id = check_uuid("chatId", params.field("chatId").and_then(|v| v.as_str()).as_deref())?;
+        let optional_text = |key: &'static str| -> Result<Option<V>, Error> {
             match params.field(key) {
                 None => Ok(None),
                 Some(v) if v.is_null() => Ok(None),
-                Some(v) => v.as_str().map(Some).ok_or_else(|| Error::invalid(&[key], "must be a string")),
+                Some(v) if v.is_string() => Ok(Some(v)),
+                Some(_) => Err(Error::invalid(&[key], "must be a string")),
             }
         };
         let bundle = optional_text("bundle")?;
         let toolhouse_id = optional_text("toolhouseId")?;
         let callback_url = optional_text("callbackUrl")?;
-        if let Some(url) = &callback_url {
-            if UrlParts::parse(url).is_none() {
-                return Err(Error::invalid(&["callbackUrl"], "must be an absolute http(s) URL"));
-            }
+        if callback_url.as_ref().is_some_and(|url| !is_web_url(url)) {
+            return Err(Error::invalid(&["callbackUrl"], "must be an absolute http(s) URL"));
         }
-        let vars = match params.field("vars") {
-            None => None,
-            Some(v) if v.is_null() => None,
-            Some(v) => Some(read_vars(&v)?),
+        let has_vars = match params.field("vars") {
+            None => false,
+            Some(v) if v.is_null() => false,
+            Some(v) => {
+                read_vars(&v, var)?;
+                true
+            }
         };
-        Ok(CreateRun { chat_id, vars, bundle, toolhouse_id, callback_url })
-    }
-
-    /// The JSON body, with the service's snake_case names.
-    pub fn to_json(&self) -> String {
-        let mut out = String::from("{\"chat_id\":");
-        push_json_string(&mut out, &self.chat_id);
-        if let Some(vars) = &self.vars {
-            out.push_str(",\"vars\":{");
-            for (i, (k, v)) in vars.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                push_json_string(&mut out, k);
-                out.push(':');
-                push_json_string(&mut out, v);
-            }
-            out.push('}');
-        }
-        for (name, value) in [
-            ("bundle", &self.bundle),
-            ("toolhouse_id", &self.toolhouse_id),
-            ("callback_url", &self.callback_url),
-        ] {
-            if let Some(value) = value {
-                out.push(',');
-                push_json_string(&mut out, name);
-                out.push(':');
-                push_json_string(&mut out, value);
-            }
-        }
-        out.push('}');
-        out
+        Ok(CreateRun { chat_id, has_vars, bundle, toolhouse_id, callback_url })
     }
 }
 
-fn read_vars<V: JsonView>(vars: &V) -> Result<Vec<(String, String)>, Error> {
+fn read_vars<V: JsonView>(vars: &V, mut var: impl FnMut(V, V)) -> Result<(), Error> {
     let keys = vars.keys().ok_or_else(|| Error::invalid(&["vars"], "must be an object of strings"))?;
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        let value = vars.field_named(&key);
-        let text = value.as_ref().and_then(|v| {
-            if v.as_number().is_none() && v.as_bool().is_none() && v.as_str().is_none() {
-                return None;
+    let count = keys.length().unwrap_or(0);
+    if count > MAX_VARS {
+        return Err(Error::invalid(&["vars"], "has more than 1000 entries"));
+    }
+    for i in 0..count {
+        let Some(key) = keys.item(i) else { continue };
+        match vars.field_at(&key).as_ref().and_then(JsonView::to_text) {
+            Some(text) => var(key, text),
+            None => {
+                let name = key.as_str().unwrap_or_default();
+                return Err(Error::invalid(&["vars", &name], "must be a string, a finite number or a boolean"));
             }
-            v.scalar_text()
-        });
-        match text {
-            Some(t) => out.push((key, t)),
-            None => return Err(Error::invalid(&["vars", &key], "must be a string, a finite number or a boolean")),
         }
     }
-    Ok(out)
-}
-
-/// The JSON body of `PUT /agent-runs/{id}`.
-pub fn continue_body(message: &str) -> String {
-    let mut out = String::from("{\"message\":");
-    push_json_string(&mut out, message);
-    out.push('}');
-    out
+    Ok(())
 }
 
 #[cfg(test)]
@@ -283,17 +232,47 @@ mod tests {
 
     const CHAT: &str = "a3a26d33-6f4d-4490-a56f-e17f867ba451";
 
+    /// What `new URL(input)` says of the inputs used here (the wasm tests check the real
+    /// parser against the WHATWG URL test data).
+    fn url(input: &str) -> Option<ParsedUrl> {
+        let (protocol, hostname, href, credentials) = match input {
+            "https://api.toolhouse.ai/v1" => ("https:", "api.toolhouse.ai", "https://api.toolhouse.ai/v1", false),
+            "https://my.app/api/toolhouse/" => ("https:", "my.app", "https://my.app/api/toolhouse/", false),
+            "http://example.com/v1" => ("http:", "example.com", "http://example.com/v1", false),
+            "http://127.0.0.1:8080/v1" => ("http:", "127.0.0.1", "http://127.0.0.1:8080/v1", false),
+            "http://0x7f.1/v1" => ("http:", "127.0.0.1", "http://127.0.0.1/v1", false),
+            "http://localhost:3000" => ("http:", "localhost", "http://localhost:3000/", false),
+            "HTTP://LOCALHOST" => ("http:", "localhost", "http://localhost/", false),
+            "http://[::1]:9/v1" => ("http:", "[::1]", "http://[::1]:9/v1", false),
+            "http://evil.test\\.localhost/v1" => ("http:", "evil.test", "http://evil.test/.localhost/v1", false),
+            "http://app.localhost/v1" => ("http:", "app.localhost", "http://app.localhost/v1", false),
+            "http://localhost./v1" => ("http:", "localhost.", "http://localhost./v1", false),
+            "http://127.0.0.1.evil.test/" => ("http:", "127.0.0.1.evil.test", "http://127.0.0.1.evil.test/", false),
+            "ftp://x" => ("ftp:", "x", "ftp://x/", false),
+            "https://user:pw@host/v1" => ("https:", "host", "https://user:pw@host/v1", true),
+            "https://h/v1?x=1" => ("https:", "h", "https://h/v1?x=1", false),
+            "https://h/v1#" => ("https:", "h", "https://h/v1#", false),
+            "file:///etc" => ("file:", "", "file:///etc", false),
+            _ => return None,
+        };
+        Some(ParsedUrl { protocol: protocol.into(), hostname: hostname.into(), href: href.into(), credentials })
+    }
+
+    fn resolve(key: Option<&str>, base: Option<&str>) -> Result<Endpoint, Error> {
+        Endpoint::resolve(key.map(str::to_owned), base.map(str::to_owned), url)
+    }
+
     #[test]
     fn the_toolhouse_service_without_a_key_is_an_authentication_error() {
-        let err = Endpoint::resolve(None, None).unwrap_err();
+        let err = resolve(None, None).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Authentication);
         assert!(err.message.contains("TOOLHOUSE_API_KEY"));
-        assert_eq!(Endpoint::resolve(Some(String::new()), None).unwrap_err().kind, ErrorKind::Authentication);
+        assert_eq!(resolve(Some(""), None).unwrap_err().kind, ErrorKind::Authentication);
     }
 
     #[test]
     fn a_proxy_base_url_needs_no_key_and_gets_no_authorization_header() {
-        let ep = Endpoint::resolve(None, Some("https://my.app/api/toolhouse/".into())).unwrap();
+        let ep = resolve(None, Some("https://my.app/api/toolhouse/")).unwrap();
         assert_eq!(ep.base_url, "https://my.app/api/toolhouse");
         assert_eq!(ep.authorization(), None);
         assert_eq!(ep.run_url(CHAT), format!("https://my.app/api/toolhouse/agent-runs/{CHAT}"));
@@ -301,43 +280,62 @@ mod tests {
 
     #[test]
     fn a_key_goes_as_a_bearer_token() {
-        let ep = Endpoint::resolve(Some("th-123".into()), None).unwrap();
+        let ep = resolve(Some("th-123"), None).unwrap();
         assert_eq!(ep.authorization().as_deref(), Some("Bearer th-123"));
         assert_eq!(ep.runs_url(), "https://api.toolhouse.ai/v1/agent-runs");
     }
 
     #[test]
-    fn a_key_is_never_sent_over_plain_http_except_to_loopback() {
-        let err = Endpoint::resolve(Some("th-1".into()), Some("http://example.com/v1".into())).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Validation);
-        assert!(!err.message.contains("th-1"));
-        for ok in ["http://127.0.0.1:8080/v1", "http://localhost:3000", "http://[::1]:9/v1", "HTTP://LOCALHOST"] {
-            assert!(Endpoint::resolve(Some("th-1".into()), Some(ok.into())).is_ok(), "{ok}");
+    fn a_key_is_never_sent_over_plain_http_except_to_loopback_as_the_url_parser_reads_it() {
+        for bad in ["http://example.com/v1", "http://evil.test\\.localhost/v1", "http://app.localhost/v1", "http://localhost./v1", "http://127.0.0.1.evil.test/"] {
+            let err = resolve(Some("th-1"), Some(bad)).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Validation, "{bad}");
+            assert!(!err.message.contains("th-1"));
         }
-        assert!(Endpoint::resolve(None, Some("http://example.com/v1".into())).is_ok());
+        for ok in ["http://127.0.0.1:8080/v1", "http://0x7f.1/v1", "http://localhost:3000", "http://[::1]:9/v1", "HTTP://LOCALHOST"] {
+            assert!(resolve(Some("th-1"), Some(ok)).is_ok(), "{ok}");
+        }
+        assert!(resolve(None, Some("http://example.com/v1")).is_ok());
+    }
+
+    #[test]
+    fn requests_go_to_the_url_as_the_parser_serializes_it() {
+        assert_eq!(resolve(Some("k"), Some("http://0x7f.1/v1")).unwrap().base_url, "http://127.0.0.1/v1");
+        assert_eq!(resolve(Some("k"), Some("HTTP://LOCALHOST")).unwrap().base_url, "http://localhost");
+    }
+
+    #[test]
+    fn loopback_is_localhost_127_slash_8_and_ipv6_one_only() {
+        for yes in ["localhost", "127.0.0.1", "127.255.0.9", "[::1]"] {
+            assert!(is_loopback(yes), "{yes}");
+        }
+        for no in ["localhost.", "a.localhost", "127.0.0.1.nip.io", "128.0.0.1", "127.0.0", "[::2]", "127.0.0.1.", "", "127..0.1"] {
+            assert!(!is_loopback(no), "{no}");
+        }
     }
 
     #[test]
     fn a_key_with_header_breaking_characters_is_refused_without_echoing_it() {
-        let err = Endpoint::resolve(Some("th-abc\r\nX-Evil: 1".into()), None).unwrap_err();
+        let err = resolve(Some("th-abc\r\nX-Evil: 1"), None).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Validation);
         assert!(!err.message.contains("th-abc"));
     }
 
     #[test]
     fn bad_base_urls_are_validation_errors() {
-        for bad in ["api.toolhouse.ai", "ftp://x", "https://", "https://user:pw@host/v1", "https://h/v1?x=1", "https://a b"] {
-            let err = Endpoint::resolve(Some("k".into()), Some(bad.into())).unwrap_err();
+        for bad in ["api.toolhouse.ai", "ftp://x", "https://user:pw@host/v1", "https://h/v1?x=1", "https://h/v1#", "file:///etc"] {
+            let err = resolve(Some("k"), Some(bad)).unwrap_err();
             assert_eq!(err.kind, ErrorKind::Validation, "{bad}");
+            assert_eq!(err.field, vec!["baseUrl".to_owned()], "{bad}");
         }
     }
 
     #[test]
     fn ids_must_be_uuids_so_nothing_else_reaches_the_path() {
-        assert!(check_uuid("runId", Some(CHAT.into())).is_ok());
-        assert!(check_uuid("runId", Some(CHAT.to_uppercase())).is_ok());
+        assert!(check_uuid("runId", Some(CHAT)).is_ok());
+        assert!(check_uuid("runId", Some(&CHAT.to_uppercase())).is_ok());
         for bad in ["", "../x", "?a=b", "bcb7e865-9e6c-xxxx-xxxx-c0110fdf5c2e", "a3a26d33-6f4d-4490-a56f-e17f867ba45/"] {
-            let err = check_uuid("runId", Some(bad.into())).unwrap_err();
+            let err = check_uuid("runId", Some(bad)).unwrap_err();
             assert_eq!(err.field, vec!["runId".to_owned()]);
         }
         assert!(check_uuid("runId", None).is_err());
@@ -353,45 +351,67 @@ mod tests {
 
     #[test]
     fn continue_message_must_have_content() {
-        assert_eq!(check_message(Some("hi".into())).unwrap(), "hi");
-        assert!(check_message(Some("  \n".into())).is_err());
-        assert!(check_message(None).is_err());
-        assert_eq!(continue_body("say \"hi\""), r#"{"message":"say \"hi\""}"#);
+        assert!(check_message(&json!("hi")).is_ok());
+        assert!(check_message(&json!("  \n")).is_err());
+        assert!(check_message(&json!(null)).is_err());
+        assert!(check_message(&json!(5)).is_err());
     }
 
     #[test]
-    fn number_options_must_be_finite_and_in_range() {
+    fn number_options_must_be_in_range_and_finite_unless_the_range_is_not() {
         assert_eq!(check_number("timeoutMs", Some(5.0), 1.0, 1e9, false).unwrap(), Some(5.0));
         assert_eq!(check_number("timeoutMs", None, 1.0, 1e9, false).unwrap(), None);
         for bad in [f64::NAN, f64::INFINITY, -1.0, 0.0] {
             assert!(check_number("timeoutMs", Some(bad), 1.0, 1e9, false).is_err());
         }
         assert!(check_number("maxRetries", Some(1.5), 0.0, 10.0, true).is_err());
+        assert_eq!(check_number("maxWaitMs", Some(f64::INFINITY), 0.0, f64::INFINITY, false).unwrap(), Some(f64::INFINITY));
+        assert!(check_number("maxWaitMs", Some(f64::NAN), 0.0, f64::INFINITY, false).is_err());
+    }
+
+    type Vars = Vec<(Value, Value)>;
+
+    fn create(params: &Value) -> Result<(CreateRun<Value>, Vars), Error> {
+        let mut vars = Vec::new();
+        let is_web_url = |v: &Value| v.as_str().and_then(url).is_some_and(|u| u.protocol.starts_with("http"));
+        CreateRun::from_params(params, is_web_url, |k, v| vars.push((k, v))).map(|c| (c, vars))
     }
 
     #[test]
-    fn create_body_writes_snake_case_and_coerces_vars_to_strings() {
+    fn create_params_keep_their_values_and_vars_become_strings() {
         let params = json!({"chatId": CHAT, "vars": {"name": "Ada", "n": 3, "ok": false},
-                            "bundle": "b1", "toolhouseId": "user-7", "callbackUrl": "https://x.example/cb"});
-        let body: Value = serde_json::from_str(&CreateRun::from_params(&params).unwrap().to_json()).unwrap();
-        assert_eq!(body, json!({"chat_id": CHAT, "vars": {"name": "Ada", "n": "3", "ok": "false"},
-                                "bundle": "b1", "toolhouse_id": "user-7", "callback_url": "https://x.example/cb"}));
+                            "bundle": "b1", "toolhouseId": "user-7", "callbackUrl": "https://my.app/api/toolhouse/"});
+        let (run, vars) = create(&params).unwrap();
+        assert_eq!(run.chat_id, CHAT);
+        assert!(run.has_vars);
+        assert_eq!(run.bundle, Some(json!("b1")));
+        assert_eq!(run.toolhouse_id, Some(json!("user-7")));
+        assert_eq!(run.callback_url, Some(json!("https://my.app/api/toolhouse/")));
+        assert_eq!(vars, vec![(json!("n"), json!("3")), (json!("name"), json!("Ada")), (json!("ok"), json!("false"))]);
     }
 
     #[test]
-    fn create_body_leaves_out_what_was_not_given() {
-        let body = CreateRun::from_params(&json!({"chatId": CHAT, "bundle": null})).unwrap().to_json();
-        assert_eq!(body, format!("{{\"chat_id\":\"{CHAT}\"}}"));
+    fn create_params_leave_out_what_was_not_given() {
+        let (run, vars) = create(&json!({"chatId": CHAT, "bundle": null})).unwrap();
+        assert_eq!(run, CreateRun { chat_id: CHAT.into(), has_vars: false, bundle: None, toolhouse_id: None, callback_url: None });
+        assert!(vars.is_empty());
     }
 
     #[test]
     fn a_var_of_another_type_is_a_validation_error_naming_the_key() {
         for bad in [json!({"a": "x", "when": {"d": 1}}), json!({"when": [1]}), json!({"when": null})] {
-            let err = CreateRun::from_params(&json!({"chatId": CHAT, "vars": bad})).unwrap_err();
+            let err = create(&json!({"chatId": CHAT, "vars": bad})).unwrap_err();
             assert_eq!(err.kind, ErrorKind::Validation);
             assert_eq!(err.message, "invalid vars.when: must be a string, a finite number or a boolean");
         }
-        assert!(CreateRun::from_params(&json!({"chatId": CHAT, "vars": [1]})).is_err());
+        assert!(create(&json!({"chatId": CHAT, "vars": [1]})).is_err());
+    }
+
+    #[test]
+    fn more_vars_than_a_prompt_could_hold_are_refused() {
+        let many: serde_json::Map<String, Value> = (0..=MAX_VARS).map(|i| (i.to_string(), json!("x"))).collect();
+        let err = create(&json!({"chatId": CHAT, "vars": many})).unwrap_err();
+        assert_eq!(err.field, vec!["vars".to_owned()]);
     }
 
     #[test]
@@ -404,9 +424,10 @@ mod tests {
             (json!({"chatId": CHAT, "bundle": 1}), "bundle"),
             (json!({"chatId": CHAT, "toolhouseId": true}), "toolhouseId"),
             (json!({"chatId": CHAT, "callbackUrl": "/relative"}), "callbackUrl"),
+            (json!({"chatId": CHAT, "callbackUrl": "ftp://x"}), "callbackUrl"),
         ];
         for (params, field) in cases {
-            let err = CreateRun::from_params(&params).unwrap_err();
+            let err = create(&params).unwrap_err();
             assert_eq!(err.field, vec![field.to_owned()], "{params}");
         }
     }
