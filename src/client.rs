@@ -4,19 +4,57 @@
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::error::{Error, ErrorKind};
 use crate::js::{self, error_to_js, get, run_to_js, to_js, ErrorExtras};
-use crate::model::{self, Known};
+use crate::json::JsonView;
+use crate::model::{self, Known, Run};
 use crate::poll::{self, After, PollSchedule, WaitStep};
-use crate::request::{self, CreateRun, Endpoint};
+use crate::request::{self, CreateRun, Endpoint, ParsedUrl, MAX_OPTION_TEXT};
 use crate::retry::{self, Outcome, RetryPolicy};
 use crate::runtime::{env_var, is_public_web};
-use crate::transport::{self, Failure, HttpRequest, Signal};
+use crate::transport::{self, Failure, HttpRequest, Signal, MAX_TIMER_MS};
 
 pub const DEFAULT_TIMEOUT_MS: f64 = 60_000.0;
-/// Largest delay `setTimeout` takes without firing at once (2^31 - 1 ms, about 24.8 days).
-const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+/// A wait gives up after 30 minutes unless told otherwise (`maxWaitMs: Infinity` never does).
+pub const DEFAULT_MAX_WAIT_MS: f64 = 30.0 * 60_000.0;
+/// The shortest `pollIntervalMs` (ten polls a second at most).
+pub const MIN_POLL_INTERVAL_MS: f64 = 100.0;
+/// Longest `callbackUrl` taken.
+const MAX_CALLBACK_URL: u32 = 8192;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The runtime's WHATWG URL parser, the one `fetch` uses.
+    #[wasm_bindgen(js_name = URL)]
+    type Url;
+    #[wasm_bindgen(constructor, js_class = "URL", catch)]
+    fn new(url: &JsValue) -> Result<Url, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn protocol(this: &Url) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn hostname(this: &Url) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn href(this: &Url) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn username(this: &Url) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn password(this: &Url) -> JsValue;
+}
+
+/// What `new URL(text)` makes of a text; `None` when it is not a URL (or there is no
+/// `URL` here).
+fn parse_url(text: &JsValue) -> Option<ParsedUrl> {
+    let url = Url::new(text).ok()?;
+    let filled = |v: JsValue| v.as_string().is_some_and(|s| !s.is_empty());
+    Some(ParsedUrl {
+        protocol: url.protocol(),
+        hostname: url.hostname(),
+        href: url.href(),
+        credentials: filled(url.username()) || filled(url.password()),
+    })
+}
 
 /// The options of a call, as given (the `AgentRuns` class merges its own in JS).
 #[derive(Default)]
@@ -50,22 +88,23 @@ impl Settings {
             v if v.is_undefined() || v.is_null() => None,
             v => Some(Signal::from_js(v).ok_or_else(|| Error::invalid(&["signal"], "must be an AbortSignal"))?),
         };
+        let text = |key: &'static str| js::opt_string_prop(options, key, MAX_OPTION_TEXT);
         let number = |key: &'static str, min: f64, max: f64, whole: bool| {
             request::check_number(key, js::opt_number_prop(options, key)?, min, max, whole)
         };
         Ok(Settings {
-            api_key: js::opt_string_prop(options, "apiKey")?,
-            base_url: js::opt_string_prop(options, "baseUrl")?,
+            api_key: text("apiKey")?,
+            base_url: text("baseUrl")?,
             timeout_ms: number("timeoutMs", 1.0, MAX_TIMER_MS, false)?,
             max_retries: number("maxRetries", 0.0, 10.0, true)?,
             fetch: js::opt_function_prop(options, "fetch")?,
             signal,
-            poll_interval_ms: number("pollIntervalMs", 0.0, MAX_TIMER_MS, false)?,
-            max_wait_ms: number("maxWaitMs", 0.0, 1e15, false)?,
+            poll_interval_ms: number("pollIntervalMs", MIN_POLL_INTERVAL_MS, MAX_TIMER_MS, false)?,
+            max_wait_ms: number("maxWaitMs", 0.0, f64::INFINITY, false)?,
             on_update: js::opt_function_prop(options, "onUpdate")?,
             max_retry_delay_ms: number("maxRetryDelayMs", 0.0, MAX_TIMER_MS, false)?,
             on_retry: js::opt_function_prop(options, "onRetry")?,
-            idempotency_key: js::opt_string_prop(options, "idempotencyKey")?
+            idempotency_key: text("idempotencyKey")?
                 .map(request::check_idempotency_key)
                 .transpose()?,
             dangerously_allow_browser: js::opt_bool_prop(options, "dangerouslyAllowBrowser")?,
@@ -78,7 +117,7 @@ impl Settings {
     fn resolve(self) -> Result<Call, Error> {
         let api_key = self.api_key.or_else(|| env_var("TOOLHOUSE_API_KEY"));
         let base_url = self.base_url.or_else(|| env_var("TOOLHOUSE_BASE_URL"));
-        let endpoint = Endpoint::resolve(api_key, base_url)?;
+        let endpoint = Endpoint::resolve(api_key, base_url, |url| parse_url(&JsValue::from_str(url)))?;
         if endpoint.api_key.is_some() && self.dangerously_allow_browser != Some(true) && is_public_web() {
             return Err(Error::invalid(
                 &["apiKey"],
@@ -104,7 +143,7 @@ impl Settings {
             idempotency_key: self.idempotency_key,
             after: self.after,
             poll_interval_ms: self.poll_interval_ms,
-            max_wait_ms: self.max_wait_ms,
+            max_wait_ms: self.max_wait_ms.unwrap_or(DEFAULT_MAX_WAIT_MS),
             on_update: self.on_update,
         })
     }
@@ -118,7 +157,8 @@ struct Call {
     timeout_ms: f64,
     retry: RetryPolicy,
     poll_interval_ms: Option<f64>,
-    max_wait_ms: Option<f64>,
+    /// Infinite for no bound.
+    max_wait_ms: f64,
     on_update: Option<Function>,
     on_retry: Option<Function>,
     idempotency_key: Option<String>,
@@ -144,7 +184,7 @@ struct Answer {
 impl Call {
     /// Sends with retries; resolves with a 2xx answer whose body parsed as JSON. A write
     /// with an idempotency key sends it on every attempt and retries like a read.
-    async fn request(&self, method: &'static str, url: &str, body: Option<&str>, budget: Budget) -> Result<Answer, JsValue> {
+    async fn request(&self, method: &'static str, url: &str, body: Option<&JsValue>, budget: Budget) -> Result<Answer, JsValue> {
         let authorization = self.endpoint.authorization();
         let idempotency_key = if method == "GET" { None } else { self.idempotency_key.as_deref() };
         let idempotent = method == "GET" || idempotency_key.is_some();
@@ -156,21 +196,22 @@ impl Call {
             let timeout_ms = self.timeout_ms.min(left.max(1.0));
             let (outcome, retry_after_ms, error) =
                 match transport::send(&self.fetch, &req, timeout_ms, self.signal.as_ref()).await {
-                    Ok(resp) if (200..300).contains(&resp.status) => {
-                        let retry_after_ms = read_retry_after(resp.retry_after.as_deref());
-                        let body = js::json_parse(&resp.text).map_err(|_| resp.text);
-                        return Ok(Answer { status: resp.status, body, retry_after_ms });
-                    }
                     Ok(resp) => {
-                        let retry_after = read_retry_after(resp.retry_after.as_deref());
-                        let parsed = js::json_parse(&resp.text).ok();
+                        let retry_after_ms = read_retry_after(resp.retry_after.as_deref());
+                        // A service that echoes the key back never gets it into an error or a run.
+                        let text = self.redact(resp.text);
+                        if (200..300).contains(&resp.status) {
+                            let body = js::json_parse(&text).map_err(|_| text);
+                            return Ok(Answer { status: resp.status, body, retry_after_ms });
+                        }
+                        let parsed = js::json_parse(&text).ok();
                         // Only the start of a non-JSON body can become the message's detail.
-                        let head = if parsed.is_some() { String::new() } else { js::text_prefix(&resp.text, 256) };
+                        let head = if parsed.is_some() { String::new() } else { js::text_prefix(&text, 256) };
                         let mut err = Error::from_response(resp.status, parsed.as_ref(), &head);
-                        err.retry_after_ms = retry_after;
-                        let body = parsed.unwrap_or_else(|| resp.text.into());
+                        err.retry_after_ms = retry_after_ms;
+                        let body = parsed.unwrap_or_else(|| text.into());
                         let js_err = error_to_js(err, ErrorExtras { body: Some(body), ..ErrorExtras::default() });
-                        (Outcome::Status(resp.status), retry_after, js_err)
+                        (Outcome::Status(resp.status), retry_after_ms, js_err)
                     }
                     Err(Failure::Aborted(reason)) => return Err(reason),
                     Err(Failure::Timeout) => {
@@ -180,7 +221,7 @@ impl Call {
                         (Outcome::Timeout, None, to_js(Error::new(ErrorKind::Timeout, message)))
                     }
                     Err(Failure::Connection(cause)) => {
-                        let err = Error::new(ErrorKind::Connection, connection_message(&cause));
+                        let err = Error::new(ErrorKind::Connection, self.connection_message(&cause));
                         let extras = ErrorExtras { cause: Some(cause), ..ErrorExtras::default() };
                         (Outcome::Connection, None, error_to_js(err, extras))
                     }
@@ -194,7 +235,10 @@ impl Call {
                 // The pause would cross the deadline: spend what is left, then give up.
                 let left = deadline - js_sys::Date::now();
                 if ms as f64 >= left {
-                    transport::sleep(left.max(0.0), self.signal.as_ref()).await?;
+                    // Timers may fire a little early: sleep until the deadline has surely passed.
+                    while js_sys::Date::now() < deadline {
+                        transport::sleep((deadline - js_sys::Date::now()).max(1.0), self.signal.as_ref()).await?;
+                    }
                     return Err(error);
                 }
             }
@@ -204,9 +248,38 @@ impl Call {
                 js::set(&info, "attempt", &JsValue::from_f64(f64::from(retries_done)));
                 js::set(&info, "delayMs", &JsValue::from_f64(ms as f64));
                 js::set(&info, "error", &error);
-                on_retry.call1(&JsValue::UNDEFINED, &info)?;
+                call_back(on_retry, "onRetry", &info)?;
             }
             transport::sleep(ms as f64, self.signal.as_ref()).await?;
+        }
+    }
+
+    /// "could not reach the service: fetch failed (connect ECONNREFUSED 127.0.0.1:9)": Node
+    /// hides the useful part in the error's own `cause`. Never with the key in it.
+    fn connection_message(&self, cause: &JsValue) -> String {
+        let mut message = String::from("could not reach the service");
+        let text = |v: &JsValue| {
+            let text = get(v, "message").dyn_into::<js_sys::JsString>().ok()?;
+            let text: JsValue = self.redact(text).into();
+            text.as_str().filter(|m| !m.is_empty())
+        };
+        if let Some(detail) = text(cause) {
+            message.push_str(": ");
+            message.push_str(&detail);
+            if let Some(inner) = text(&get(cause, "cause")) {
+                message.push_str(" (");
+                message.push_str(&inner);
+                message.push(')');
+            }
+        }
+        message
+    }
+
+    /// A text from outside with the key, if the service or the runtime echoed it, masked.
+    fn redact(&self, text: js_sys::JsString) -> js_sys::JsString {
+        match &self.endpoint.api_key {
+            Some(key) => js::redact(text, key),
+            None => text,
         }
     }
 
@@ -215,67 +288,80 @@ impl Call {
         Budget { retry: self.retry, deadline: None }
     }
 
-    async fn get_run(&self, run_id: &str) -> Result<JsValue, JsValue> {
-        self.poll(run_id, self.call_budget()).await.map(|(run, _)| run)
-    }
-
     /// Reads a run; also gives the `Retry-After` of the answer, if any.
-    async fn poll(&self, run_id: &str, budget: Budget) -> Result<(JsValue, Option<u64>), JsValue> {
+    async fn poll(&self, run_id: &str, budget: Budget) -> Result<(Read, Option<u64>), JsValue> {
         let answer = self.request("GET", &self.endpoint.run_url(run_id), None, budget).await?;
         Ok((read_run(&answer, Known { id: Some(run_id), chat_id: None })?, answer.retry_after_ms))
     }
 
     /// Polls until the run has ended. With `after` (the run a continue returned), states
     /// from before the continue are skipped. Transient failures are retried with backoff
-    /// for as long as the wait's budget lasts, whatever `maxRetries` says; permanent ones
-    /// (401, 402, 403, 404 …) end the wait at once.
+    /// for as long as the wait's budget lasts, whatever `maxRetries` and `Retry-After`
+    /// say; permanent ones (401, 402, 403, 404 …) end the wait at once.
     async fn wait(&self, run_id: &str) -> Result<JsValue, JsValue> {
-        let deadline = self.max_wait_ms.map(|ms| js_sys::Date::now() + ms);
-        let budget = Budget { retry: RetryPolicy { max_retries: u32::MAX, ..self.retry }, deadline };
+        let deadline = Some(self.max_wait_ms).filter(|ms| ms.is_finite()).map(|ms| js_sys::Date::now() + ms);
+        // In a wait the deadline bounds every pause, however long a Retry-After asks for.
+        let retry = RetryPolicy { max_retries: u32::MAX, max_retry_delay_ms: u64::MAX };
+        let budget = Budget { retry, deadline };
         let mut after = self.after.clone();
         let mut schedule = PollSchedule::new(self.poll_interval_ms.map(|ms| ms as u64));
         let mut last_status: Option<String> = None;
         let mut last_run = JsValue::NULL;
-        let timed_out = |last_run: JsValue, cause: Option<JsValue>| {
-            let err = Error::new(ErrorKind::WaitTimeout, "the run did not end within maxWaitMs");
+        let timed_out = |last_run: JsValue, last_status: &Option<String>, cause: Option<JsValue>| {
+            let mut message = String::from("the run did not end within maxWaitMs (");
+            crate::text::push_uint(&mut message, self.max_wait_ms as u64);
+            message.push_str(" ms)");
+            if let Some(status) = last_status {
+                message.push_str("; its last status was \"");
+                message.push_str(status);
+                message.push('"');
+            }
+            let err = Error::new(ErrorKind::WaitTimeout, message);
             error_to_js(err, ErrorExtras { last_run: Some(last_run), cause, ..ErrorExtras::default() })
         };
         let past = |deadline: Option<f64>| deadline.is_some_and(|d| js_sys::Date::now() >= d);
         loop {
             if past(deadline) {
-                return Err(timed_out(last_run, None));
+                return Err(timed_out(last_run, &last_status, None));
             }
-            let (run, retry_after_ms) = match self.poll(run_id, budget).await {
+            let (read, retry_after_ms) = match self.poll(run_id, budget).await {
                 Ok(polled) => polled,
-                Err(e) if past(deadline) => return Err(timed_out(last_run, Some(e))),
+                Err(e) if past(deadline) => return Err(timed_out(last_run, &last_status, Some(e))),
                 Err(e) => return Err(e),
             };
-            let status = get(&run, "status").as_string().unwrap_or_default();
-            let updated_at = get(&run, "updatedAt").as_string();
-            let results = js::array_len(&get(&run, "results"));
-            let fresh = after.as_mut().is_none_or(|a| a.is_new(&status, updated_at.as_deref(), results));
+            let fresh = after.as_mut().is_none_or(|a| a.is_new(&read.status, read.updated_at.as_deref(), read.results));
             if fresh {
-                if last_status.as_deref() != Some(status.as_str()) {
+                if last_status.as_deref() != Some(read.status.as_str()) {
                     if let Some(on_update) = &self.on_update {
-                        on_update.call1(&JsValue::UNDEFINED, &run)?;
+                        call_back(on_update, "onUpdate", &read.run)?;
                     }
-                    last_status = Some(status.clone());
+                    last_status = Some(read.status.clone());
                 }
-                last_run = run;
+                last_run = read.run;
             }
             // A Retry-After on a poll is honoured (up to maxRetryDelayMs).
             let mut delay = schedule.next_delay();
             if let Some(ms) = retry_after_ms {
                 delay = delay.max(ms.min(self.retry.max_retry_delay_ms));
             }
-            let ended = fresh && model::is_terminal(&status);
+            let ended = fresh && model::is_terminal(&read.status);
             match poll::next_step(ended, js_sys::Date::now(), deadline, delay) {
                 WaitStep::Done => return Ok(last_run),
-                WaitStep::TimedOut => return Err(timed_out(last_run, None)),
+                WaitStep::TimedOut => return Err(timed_out(last_run, &last_status, None)),
                 WaitStep::Sleep(ms) => transport::sleep(ms as f64, self.signal.as_ref()).await?,
             }
         }
     }
+}
+
+/// Calls one of the caller's callbacks; what it throws rejects the call as an
+/// `AgentRunsError` with the exception as `cause`.
+fn call_back(callback: &Function, name: &str, arg: &JsValue) -> Result<(), JsValue> {
+    callback.call1(&JsValue::UNDEFINED, arg).map(|_| ()).map_err(|cause| {
+        let mut message = String::from(name);
+        message.push_str(" threw; the call was stopped");
+        error_to_js(Error::new(ErrorKind::Service, message), ErrorExtras { cause: Some(cause), ..ErrorExtras::default() })
+    })
 }
 
 /// Reads the `after` option: the `AgentRun` a continue returned (its `updatedAt` and
@@ -288,11 +374,11 @@ fn read_after(value: &JsValue) -> Result<Option<After>, Error> {
         return Err(Error::invalid(&["after"], "must be the run that continueRun returned"));
     }
     let count = js::array_len(&get(value, "results"));
-    Ok(Some(After::new(get(value, "updatedAt").as_string().as_deref(), count)))
+    Ok(Some(After::new(get(value, "updatedAt").as_str().as_deref(), count)))
 }
 
 fn read_retry_after(value: Option<&str>) -> Option<u64> {
-    value.and_then(|v| retry::retry_after_ms(v, js_sys::Date::now(), parse_http_date))
+    value.and_then(|v| retry::retry_after_ms(v, js_sys::Date::now()))
 }
 
 /// The parsed JSON body of a 2xx answer, or an `AgentRunsError` carrying the text.
@@ -309,108 +395,158 @@ fn bad_body(body: &JsValue) -> impl Fn(Error) -> JsValue + '_ {
     move |err| error_to_js(err, ErrorExtras { body: Some(body.clone()), ..ErrorExtras::default() })
 }
 
-fn read_run(answer: &Answer, known: Known<'_>) -> Result<JsValue, JsValue> {
+/// A run as read: the `AgentRun` for the caller, and what a wait looks at.
+struct Read {
+    run: JsValue,
+    id: String,
+    status: String,
+    updated_at: Option<String>,
+    results: usize,
+}
+
+impl Read {
+    fn new(run: Run<JsValue>) -> Read {
+        Read {
+            run: run_to_js(&run),
+            updated_at: run.updated_at.as_ref().and_then(JsonView::as_str),
+            results: run.results.as_ref().and_then(JsonView::length).unwrap_or(0),
+            id: run.id,
+            status: run.status_text,
+        }
+    }
+}
+
+fn read_run(answer: &Answer, known: Known<'_>) -> Result<Read, JsValue> {
     let body = json_body(answer)?;
     let data = model::envelope_data(answer.status, body).map_err(bad_body(body))?;
     let run = model::parse_run(answer.status, data, known).map_err(bad_body(body))?;
-    Ok(run_to_js(run))
-}
-
-fn parse_http_date(value: &str) -> Option<f64> {
-    Some(js_sys::Date::parse(value)).filter(|t| t.is_finite())
-}
-
-/// "could not reach the service: fetch failed (connect ECONNREFUSED 127.0.0.1:9)": Node
-/// hides the useful part in the error's own `cause`.
-fn connection_message(cause: &JsValue) -> String {
-    let mut message = String::from("could not reach the service");
-    let text = |v: &JsValue| get(v, "message").as_string().filter(|m| !m.is_empty());
-    if let Some(detail) = text(cause) {
-        message.push_str(": ");
-        message.push_str(&detail);
-        if let Some(inner) = text(&get(cause, "cause")) {
-            message.push_str(" (");
-            message.push_str(&inner);
-            message.push(')');
-        }
-    }
-    message
+    Ok(Read::new(run))
 }
 
 fn read_settings(options: &JsValue) -> Result<Settings, JsValue> {
     Settings::read(options).map_err(to_js)
 }
 
-/// `createRun`.
-pub async fn create_run(params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let params = CreateRun::from_params(&params).map_err(to_js)?;
-    let call = read_settings(&options)?.resolve().map_err(to_js)?;
-    create(&call, &params).await
+/// A JSON request body, built in JS of JS values.
+fn json_text(body: &js_sys::Object) -> Result<JsValue, JsValue> {
+    js::json_stringify(body).map_err(|cause| {
+        let err = Error::invalid(&["params"], "cannot be written as JSON");
+        error_to_js(err, ErrorExtras { cause: Some(cause), ..ErrorExtras::default() })
+    })
 }
 
-async fn create(call: &Call, create: &CreateRun) -> Result<JsValue, JsValue> {
-    let answer = call.request("POST", &call.endpoint.runs_url(), Some(&create.to_json()), call.call_budget()).await?;
-    read_run(&answer, Known { id: None, chat_id: Some(&create.chat_id) })
+/// Checks `createRun`'s params and writes its body.
+fn create_body(params: &JsValue) -> Result<(String, JsValue), JsValue> {
+    let vars = js::null_object();
+    // Only a URL of sane length is parsed (its parts are copied into wasm memory).
+    let is_web_url = |v: &JsValue| {
+        js::short_string(v, MAX_CALLBACK_URL).is_ok_and(|s| s.is_some())
+            && parse_url(v).is_some_and(|u| u.protocol == "https:" || u.protocol == "http:")
+    };
+    let params = CreateRun::from_params(params, is_web_url, |k, v| {
+        let _ = js_sys::Reflect::set(&vars, &k, &v);
+    })
+    .map_err(to_js)?;
+    let body = js::null_object();
+    js::set(&body, "chat_id", &JsValue::from_str(&params.chat_id));
+    if params.has_vars {
+        js::set(&body, "vars", &vars);
+    }
+    for (name, value) in [("bundle", &params.bundle), ("toolhouse_id", &params.toolhouse_id), ("callback_url", &params.callback_url)] {
+        if let Some(value) = value {
+            js::set(&body, name, value);
+        }
+    }
+    Ok((params.chat_id, json_text(&body)?))
+}
+
+/// Checks a continue's message and writes its body.
+fn continue_body(message: &JsValue) -> Result<JsValue, JsValue> {
+    request::check_message(message).map_err(to_js)?;
+    let body = js::null_object();
+    js::set(&body, "message", message);
+    json_text(&body)
+}
+
+fn check_run_id(run_id: &JsValue) -> Result<String, JsValue> {
+    let text = js::short_string(run_id, 64).ok().flatten();
+    request::check_uuid("runId", text.as_deref()).map_err(to_js)
+}
+
+/// `createRun`.
+pub async fn create_run(params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let (chat_id, body) = create_body(&params)?;
+    let call = read_settings(&options)?.resolve().map_err(to_js)?;
+    Ok(create(&call, &chat_id, &body).await?.run)
+}
+
+async fn create(call: &Call, chat_id: &str, body: &JsValue) -> Result<Read, JsValue> {
+    let answer = call.request("POST", &call.endpoint.runs_url(), Some(body), call.call_budget()).await?;
+    read_run(&answer, Known { id: None, chat_id: Some(chat_id) })
 }
 
 /// `createAndWait`: starts a run and waits for its end (`maxWaitMs` bounds the wait).
 pub async fn create_and_wait(params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let params = CreateRun::from_params(&params).map_err(to_js)?;
+    let (chat_id, body) = create_body(&params)?;
     let call = read_settings(&options)?.resolve().map_err(to_js)?;
-    let run = create(&call, &params).await?;
-    let run_id = get(&run, "id").as_string().unwrap_or_default();
-    call.wait(&run_id).await
+    // The id is a UUID (read_run checks it) before it goes into the poll's path.
+    let run = create(&call, &chat_id, &body).await?;
+    call.wait(&run.id).await
 }
 
 /// `getRun`.
 pub async fn get_run(run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
+    let run_id = check_run_id(&run_id)?;
     let call = read_settings(&options)?.resolve().map_err(to_js)?;
-    call.get_run(&run_id).await
+    Ok(call.poll(&run_id, call.call_budget()).await?.0.run)
 }
 
 /// `continueRun`. The service's answer to the PUT is not documented: when it holds a
 /// run, that is the result; otherwise (any other body, even none) the run is read again.
 pub async fn continue_run(run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
-    let message = request::check_message(message.as_string()).map_err(to_js)?;
+    let run_id = check_run_id(&run_id)?;
+    let body = continue_body(&message)?;
     let call = read_settings(&options)?.resolve().map_err(to_js)?;
-    continue_with(&call, &run_id, &message).await
+    Ok(continue_with(&call, &run_id, &body).await?.run)
 }
 
-async fn continue_with(call: &Call, run_id: &str, message: &str) -> Result<JsValue, JsValue> {
-    let body = request::continue_body(message);
-    let answer = call.request("PUT", &call.endpoint.run_url(run_id), Some(&body), call.call_budget()).await?;
+async fn continue_with(call: &Call, run_id: &str, body: &JsValue) -> Result<Read, JsValue> {
+    let answer = call.request("PUT", &call.endpoint.run_url(run_id), Some(body), call.call_budget()).await?;
     match read_run(&answer, Known { id: Some(run_id), chat_id: None }) {
-        Ok(run) => Ok(run),
-        Err(_) => call.get_run(run_id).await,
+        Ok(read) => Ok(read),
+        Err(_) => Ok(call.poll(run_id, call.call_budget()).await?.0),
     }
 }
 
 /// `continueAndWait`: adds the message and waits for the run's new end, never taking
 /// the state from before the continue for it.
 pub async fn continue_and_wait(run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
-    let message = request::check_message(message.as_string()).map_err(to_js)?;
+    let run_id = check_run_id(&run_id)?;
+    let body = continue_body(&message)?;
     let mut call = read_settings(&options)?.resolve().map_err(to_js)?;
-    let continued = continue_with(&call, &run_id, &message).await?;
-    call.after = read_after(&continued).map_err(to_js)?;
+    let continued = continue_with(&call, &run_id, &body).await?;
+    call.after = Some(After::new(continued.updated_at.as_deref(), continued.results));
     call.wait(&run_id).await
 }
 
-/// `listRuns`.
+/// `listRuns`: the runs are read one at a time into the JS array, never all at once
+/// into wasm memory.
 pub async fn list_runs(options: JsValue) -> Result<JsValue, JsValue> {
     let call = read_settings(&options)?.resolve().map_err(to_js)?;
     let answer = call.request("GET", &call.endpoint.runs_url(), None, call.call_budget()).await?;
     let body = json_body(&answer)?;
-    let runs = model::parse_run_list(answer.status, body).map_err(bad_body(body))?;
-    Ok(runs.into_iter().map(run_to_js).collect::<js_sys::Array>().into())
+    let runs = js_sys::Array::new();
+    model::parse_run_list(answer.status, body, |run| {
+        runs.push(&run_to_js(&run));
+    })
+    .map_err(bad_body(body))?;
+    Ok(runs.into())
 }
 
 /// `waitForRun`: polls until the run has ended and resolves with it (a failed run
 /// resolves too). `onUpdate` hears of each change of status.
 pub async fn wait_for_run(run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let run_id = request::check_uuid("runId", run_id.as_string()).map_err(to_js)?;
+    let run_id = check_run_id(&run_id)?;
     let call = read_settings(&options)?.resolve().map_err(to_js)?;
     call.wait(&run_id).await
 }
@@ -425,9 +561,8 @@ pub fn parse_run_callback(body: &JsValue) -> Result<JsValue, JsValue> {
     let callback = model::parse_callback(&parsed).map_err(to_js)?;
     let out = js_sys::Object::new();
     js::set(&out, "runId", &JsValue::from_str(&callback.run_id));
-    js::set(&out, "status", &JsValue::from_str(&callback.status));
-    let message = callback.last_agent_message.map_or(JsValue::NULL, |m| JsValue::from_str(&m));
-    js::set(&out, "lastAgentMessage", &message);
+    js::set(&out, "status", &callback.status);
+    js::set(&out, "lastAgentMessage", &callback.last_agent_message.unwrap_or(JsValue::NULL));
     Ok(out.into())
 }
 
@@ -446,4 +581,3 @@ pub fn check_client_options(options: &JsValue) -> Result<(), JsValue> {
     }
     Ok(())
 }
-

@@ -7,14 +7,51 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::error::{Error, ErrorKind};
-use crate::json::JsonView;
+use crate::json::{JsonView, TEXT_LIMIT};
 use crate::model::Run;
 
+// Every JS operation here that could throw on a value from outside is imported with
+// `catch`: an exception that unwinds through wasm frames skips their cleanup and leaks
+// wasm stack, so none may. (tests/js/boundary.test.mjs checks the generated glue.)
 #[wasm_bindgen]
 extern "C" {
     /// `JSON.parse` of a JS string, without copying it into wasm memory.
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     pub fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+    /// `JSON.stringify` (a request body built of the caller's own values, never copied).
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    pub fn json_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array_js(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = create)]
+    fn object_create(proto: &JsValue) -> Object;
+}
+
+/// A new object with no prototype: keys such as `__proto__` stay plain keys.
+pub fn null_object() -> Object {
+    object_create(&JsValue::NULL)
+}
+
+/// A string property read without copying more than `max` UTF-16 units into wasm
+/// memory: `Err(())` when it is longer.
+pub fn short_string(value: &JsValue, max: u32) -> Result<Option<String>, ()> {
+    match value.dyn_ref::<js_sys::JsString>() {
+        None => Ok(None),
+        Some(s) if s.length() > max => Err(()),
+        Some(s) => Ok(Some(String::from(s))),
+    }
+}
+
+/// Replaces each occurrence of `secret` in a JS string by a mark no longer than it (so
+/// the text never grows), without copying the text into wasm memory.
+pub fn redact(text: js_sys::JsString, secret: &str) -> js_sys::JsString {
+    if secret.is_empty() || !text.includes(secret, 0) {
+        return text;
+    }
+    let mark = if secret.len() >= 10 { "[redacted]" } else { "**********".get(..secret.len()).unwrap_or("*") };
+    text.replace_all(secret, mark)
 }
 
 /// The first `max` UTF-16 units of a JS string, copied into Rust (for error messages).
@@ -59,11 +96,6 @@ pub fn get(target: &JsValue, name: &'static str) -> JsValue {
     get_key(target, &key(name))
 }
 
-/// Reads a property whose name is known only at run time.
-pub fn get_named(target: &JsValue, name: &str) -> JsValue {
-    get_key(target, &JsValue::from_str(name))
-}
-
 fn get_key(target: &JsValue, key: &JsValue) -> JsValue {
     if !target.is_object() && !target.is_function() {
         return JsValue::UNDEFINED;
@@ -71,9 +103,14 @@ fn get_key(target: &JsValue, key: &JsValue) -> JsValue {
     Reflect::get(target, key).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// True for an array (a revoked Proxy reads as not one).
+pub fn is_array(value: &JsValue) -> bool {
+    value.is_object() && is_array_js(value).unwrap_or(false)
+}
+
 /// The length of an array; 0 for anything else. (`Array::from` would copy it first.)
 pub fn array_len(value: &JsValue) -> usize {
-    if Array::is_array(value) { value.unchecked_ref::<Array>().length() as usize } else { 0 }
+    JsonView::length(value).unwrap_or(0)
 }
 
 /// Sets a property on an object this crate created (cannot fail for plain objects).
@@ -83,22 +120,25 @@ pub fn set(target: &Object, key: &str, value: &JsValue) {
 
 impl JsonView for JsValue {
     fn field(&self, name: &'static str) -> Option<JsValue> {
-        if !self.is_object() || Array::is_array(self) {
-            return None;
-        }
-        Some(get(self, name)).filter(|v| !v.is_undefined())
+        JsonView::is_object(self).then(|| get(self, name)).filter(|v| !v.is_undefined())
     }
-    fn field_named(&self, name: &str) -> Option<JsValue> {
-        if !self.is_object() || Array::is_array(self) {
-            return None;
-        }
-        Some(get_named(self, name)).filter(|v| !v.is_undefined())
+    fn field_at(&self, key: &JsValue) -> Option<JsValue> {
+        JsonView::is_object(self).then(|| get_key(self, key)).filter(|v| !v.is_undefined())
     }
     fn as_str(&self) -> Option<String> {
-        self.as_string()
+        let s = self.dyn_ref::<js_sys::JsString>()?;
+        if s.length() as usize <= TEXT_LIMIT {
+            return Some(String::from(s));
+        }
+        let mut cut = String::from(s.slice(0, TEXT_LIMIT as u32));
+        cut.push('…');
+        Some(cut)
     }
     fn is_string(&self) -> bool {
         JsValue::is_string(self)
+    }
+    fn is_blank(&self) -> bool {
+        self.dyn_ref::<js_sys::JsString>().is_some_and(|s| s.trim().length() == 0)
     }
     fn as_number(&self) -> Option<f64> {
         self.as_f64().filter(|n| n.is_finite())
@@ -110,32 +150,38 @@ impl JsonView for JsValue {
         self.is_null() || self.is_undefined()
     }
     fn is_object(&self) -> bool {
-        self.is_object() && !Array::is_array(self)
+        self.is_object() && !is_array(self)
     }
     fn is_array(&self) -> bool {
-        Array::is_array(self)
+        is_array(self)
     }
-    fn items(&self) -> Option<Vec<JsValue>> {
-        Array::is_array(self).then(|| self.unchecked_ref::<Array>().iter().collect())
+    fn length(&self) -> Option<usize> {
+        is_array(self).then(|| get(self, "length").as_f64().unwrap_or(0.0) as usize)
     }
-    fn keys(&self) -> Option<Vec<String>> {
+    fn item(&self, i: usize) -> Option<JsValue> {
+        Reflect::get_u32(self, i as u32).ok()
+    }
+    fn keys(&self) -> Option<JsValue> {
         if !JsonView::is_object(self) {
             return None;
         }
-        Some(Object::keys(self.unchecked_ref::<Object>()).iter().filter_map(|k| k.as_string()).collect())
+        object_keys(self).ok()
     }
-    fn scalar_text(&self) -> Option<String> {
-        if let Some(s) = self.as_string() {
-            return Some(s);
+    fn to_text(&self) -> Option<JsValue> {
+        if self.is_string() {
+            return Some(self.clone());
         }
         if let Some(b) = self.as_bool() {
-            return Some(if b { "true" } else { "false" }.to_owned());
+            return Some(JsValue::from_str(if b { "true" } else { "false" }));
         }
         // JS's own number formatting (`String(n)`), not Rust's: same text, no float code in wasm.
         self.as_f64()
             .filter(|n| n.is_finite())
             .and_then(|_| self.unchecked_ref::<Number>().to_string_with_radix(10).ok())
-            .map(String::from)
+            .map(JsValue::from)
+    }
+    fn from_text(text: &str) -> JsValue {
+        JsValue::from_str(text)
     }
 }
 
@@ -146,8 +192,8 @@ extern "C" {
     #[allow(clippy::too_many_arguments)]
     fn make_run(
         id: &str,
-        chat_id: &str,
-        status: &str,
+        chat_id: &JsValue,
+        status: &JsValue,
         results: &JsValue,
         last_agent_message: &JsValue,
         created_at: &JsValue,
@@ -162,18 +208,11 @@ extern "C" {
 }
 
 /// The `AgentRun` object handed to JS.
-pub fn run_to_js(run: Run<JsValue>) -> JsValue {
+pub fn run_to_js(run: &Run<JsValue>) -> JsValue {
     let or_null = |v: &Option<JsValue>| v.clone().unwrap_or(JsValue::NULL);
-    let vars = run.vars.map_or(JsValue::NULL, |vars| {
-        let o = Object::new();
-        for (k, v) in vars {
-            set(&o, &k, &JsValue::from_str(&v));
-        }
-        o.into()
-    });
     make_run(
         &run.id,
-        &run.chat_id,
+        &or_null(&run.chat_id),
         &run.status,
         &or_null(&run.results),
         &or_null(&run.last_agent_message),
@@ -181,7 +220,7 @@ pub fn run_to_js(run: Run<JsValue>) -> JsValue {
         &or_null(&run.updated_at),
         &or_null(&run.bundle),
         &or_null(&run.toolhouse_id),
-        &vars,
+        &or_null(&run.vars),
         &or_null(&run.callback_url),
         &or_null(&run.error),
         &run.raw,
@@ -243,13 +282,18 @@ fn validation_details(err: &Error, body: Option<&JsValue>) -> JsValue {
     details.into()
 }
 
-/// An optional property that must be a string.
-pub fn opt_string_prop(options: &JsValue, key: &'static str) -> Result<Option<String>, Error> {
+/// An optional property that must be a string of at most `max` characters (a longer
+/// one is refused without being copied).
+pub fn opt_string_prop(options: &JsValue, key: &'static str, max: u32) -> Result<Option<String>, Error> {
     let v = get(options, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    v.as_string().map(Some).ok_or_else(|| Error::invalid(&[key], "must be a string"))
+    match short_string(&v, max) {
+        Ok(Some(s)) => Ok(Some(s)),
+        Ok(None) => Err(Error::invalid(&[key], "must be a string")),
+        Err(()) => Err(Error::invalid(&[key], "is too long")),
+    }
 }
 
 /// An optional property that must be a number (range checks are the caller's).

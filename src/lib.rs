@@ -1,8 +1,10 @@
 //! `toolhouse-agent-runs`: a client for Toolhouse Agent Runs, compiled to WebAssembly.
 //!
 //! The core (`error`, `json`, `model`, `poll`, `request`, `retry`, `text`) is plain Rust
-//! and is tested natively with `cargo test`. `js` and `transport` are the only modules
-//! that touch JS; `client` runs the operations; this file is the exported JS API.
+//! and is tested natively with `cargo test`. The bindings touch JS: `js` (values and
+//! errors), `transport` (fetch, timers, signals), `runtime` (which runtime this is) and
+//! `client` (the operations, and the runtime's URL parser); this file is the exported
+//! JS API. The caller's input reaches them through `js/index.js`, which reads it first.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 pub mod error;
@@ -54,9 +56,9 @@ export interface ClientOptions {
   maxRetries?: number;
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof fetch;
-  /** A `Retry-After` longer than this (ms, default 60000) is not slept through: the `RateLimitError` is returned at once. */
+  /** A `Retry-After` longer than this (ms, default 60000) is not slept through: the `RateLimitError` is returned at once. (In a wait, `maxWaitMs` bounds the pause instead.) */
   maxRetryDelayMs?: number;
-  /** Called before each retry, with what failed and how long the pause will be. */
+  /** Called before each retry, with what failed and how long the pause will be. If it throws, the call rejects with an `AgentRunsError` whose `cause` is the exception. */
   onRetry?: (retry: RetryInfo) => void;
   /** Allow an `apiKey` in a web page or its workers, where anyone who opens the page can read it. Prefer a server of yours that adds the key (`baseUrl`, no `apiKey`). Extensions, Node, Deno and Bun need no flag. */
   dangerouslyAllowBrowser?: boolean;
@@ -82,11 +84,11 @@ export interface RequestOptions extends ClientOptions {
 
 /** Options of `waitForRun`. */
 export interface WaitOptions extends RequestOptions {
-  /** A fixed pause between polls, in ms. By default polling starts at 1 s and slows to 10 s. */
+  /** A fixed pause between polls, in ms, at least 100. By default polling starts at 1 s and slows to 10 s. */
   pollIntervalMs?: number;
-  /** Bound on the whole wait, in ms; past it the wait rejects with `WaitTimeoutError`. */
+  /** Bound on the whole wait, in ms (default 30 minutes; `Infinity` for none); past it the wait rejects with `WaitTimeoutError`. */
   maxWaitMs?: number;
-  /** Called with the run each time its status changes (and with the first run read). */
+  /** Called with the run each time its status changes (and with the first run read). If it throws, the wait rejects with an `AgentRunsError` whose `cause` is the exception. */
   onUpdate?: (run: AgentRun) => void;
   /** The run `continueRun` returned: states from before that continue are ignored, so the old `completed` answer is never taken for the new one. */
   after?: AgentRun;
@@ -169,6 +171,7 @@ export interface AgentRun {
   updatedAt: string | null;
   bundle: string | null;
   toolhouseId: string | null;
+  /** A null-prototype object: keys such as `__proto__` are plain keys. */
   vars: Record<string, string> | null;
   callbackUrl: string | null;
   error: string | null;
@@ -260,14 +263,15 @@ export interface AgentRun {
         spawn(client::continue_and_wait(run_id, message, unwrap(options)))
     }
 
-    /// Reads the body of a callback (the text or the parsed JSON), in either shape the
-    /// service sends. Throws `ValidationError` for anything else, a `run_id` that is not
-    /// a UUID included. Callbacks are not signed: confirm with `getRun`.
+    /// Reads the body of a callback (the text, its bytes as a `Uint8Array`, `Buffer` or
+    /// `ArrayBuffer`, or the parsed JSON), in either shape the service sends. Throws
+    /// `ValidationError` for anything else, a `run_id` that is not a UUID included.
+    /// Callbacks are not signed: confirm with `getRun`.
     ///
     /// (The wasm export returns the error instead of throwing it, which keeps a sizeable
     /// shim out of the wasm; `js/index.js` throws it.)
     #[wasm_bindgen(js_name = parseRunCallback, unchecked_return_type = "RunCallback")]
-    pub fn parse_run_callback(#[wasm_bindgen(unchecked_param_type = "string | object")] body: JsValue) -> JsValue {
+    pub fn parse_run_callback(#[wasm_bindgen(unchecked_param_type = "string | object | ArrayBuffer | ArrayBufferView")] body: JsValue) -> JsValue {
         client::parse_run_callback(&body).unwrap_or_else(|err| err)
     }
 

@@ -23,6 +23,10 @@ extern "C" {
     fn set_interval(handler: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearInterval)]
     fn clear_interval(id: &JsValue);
+    /// `Promise.resolve`, which calls a thenable's `then`: a hostile `fetch` may answer
+    /// one whose `then` throws.
+    #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
+    fn promise_resolve(value: &JsValue) -> Result<Promise, JsValue>;
 
     /// An `AbortSignal` (only what is used here).
     #[wasm_bindgen(js_name = AbortSignal)]
@@ -125,13 +129,15 @@ const EXTENSION_KEEPALIVE_MS: f64 = 20_000.0;
 /// No timer or listener outlives the call. In an extension service worker the worker is
 /// kept alive meanwhile, so that a long wait there is not cut short.
 pub async fn sleep(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
-    if !runtime::is_extension_service_worker() {
-        return sleep_once(ms, signal).await;
-    }
+    // setTimeout fires at once past 2^31 - 1 ms (about 24.8 days): longer pauses go in steps.
+    let extension = runtime::is_extension_service_worker();
+    let step_max = if extension { EXTENSION_KEEPALIVE_MS } else { MAX_TIMER_MS };
     let mut left = ms;
     loop {
-        runtime::keep_extension_alive();
-        let step = left.min(EXTENSION_KEEPALIVE_MS);
+        if extension {
+            runtime::keep_extension_alive();
+        }
+        let step = left.min(step_max);
         sleep_once(step, signal).await?;
         left -= step;
         if left <= 0.0 {
@@ -139,6 +145,9 @@ pub async fn sleep(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
         }
     }
 }
+
+/// Largest delay `setTimeout` takes without firing at once.
+pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 async fn sleep_once(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
     if let Some(reason) = signal.and_then(Signal::abort_reason) {
@@ -163,7 +172,8 @@ async fn sleep_once(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
 pub struct HttpRequest<'a> {
     pub method: &'static str,
     pub url: &'a str,
-    pub body: Option<&'a str>,
+    /// A JSON text (a JS string: the caller's values are never copied into wasm memory).
+    pub body: Option<&'a JsValue>,
     pub authorization: Option<&'a str>,
     pub idempotency_key: Option<&'a str>,
 }
@@ -190,7 +200,9 @@ pub enum Failure {
 }
 
 /// Sends one request through `fetch`, bounding headers and body together by
-/// `timeout_ms`, and following the caller's `signal`.
+/// `timeout_ms`, and following the caller's `signal`. Both bounds hold even against a
+/// `fetch` that ignores its signal or a body that never ends: each step is raced
+/// against them.
 pub async fn send(
     fetch: &Function,
     request: &HttpRequest<'_>,
@@ -205,16 +217,24 @@ pub async fn send(
         .then(|| Scheduled::interval(EXTENSION_KEEPALIVE_MS, runtime::keep_extension_alive));
     let controller = Controller::new();
     let timed_out = Rc::new(Cell::new(false));
+    // Rejected when the time is up or the caller aborts, whatever `fetch` does.
+    let mut stop_reject: Option<Function> = None;
+    let stop = Promise::new(&mut |_, reject| stop_reject = Some(reject));
+    let stop_reject = stop_reject.unwrap_or_else(|| Function::from(JsValue::UNDEFINED));
     let _timer = {
-        let (controller, timed_out) = (controller.clone(), timed_out.clone());
+        let (controller, timed_out, stop_reject) = (controller.clone(), timed_out.clone(), stop_reject.clone());
         Scheduled::timeout(timeout_ms, move || {
             timed_out.set(true);
             controller.abort(&JsValue::UNDEFINED);
+            let _ = stop_reject.call0(&JsValue::UNDEFINED);
         })
     };
     let _listener = signal.map(|s| {
         let (controller, s2) = (controller.clone(), s.clone());
-        AbortListener::start(s, move || controller.abort(&s2.reason()))
+        AbortListener::start(s, move || {
+            controller.abort(&s2.reason());
+            let _ = stop_reject.call0(&JsValue::UNDEFINED);
+        })
     });
     let why = |error: JsValue| {
         if let Some(reason) = signal.and_then(Signal::abort_reason) {
@@ -224,6 +244,10 @@ pub async fn send(
         } else {
             Failure::Connection(error)
         }
+    };
+    let bounded = |pending: JsValue| {
+        let pending = promise_resolve(&pending)?;
+        Ok::<_, JsValue>(JsFuture::from(Promise::race(&js_sys::Array::of2(&pending, &stop))))
     };
 
     let init = Object::new();
@@ -241,12 +265,12 @@ pub async fn send(
     }
     set(&init, "headers", &headers);
     if let Some(body) = request.body {
-        set(&init, "body", &JsValue::from_str(body));
+        set(&init, "body", body);
     }
     set(&init, "signal", &controller.signal());
 
     let pending = fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(request.url), &init).map_err(&why)?;
-    let response = JsFuture::from(Promise::resolve(&pending)).await.map_err(&why)?;
+    let response = bounded(pending).map_err(&why)?.await.map_err(&why)?;
 
     let status = get(&response, "status").as_f64().filter(|s| (100.0..=599.0).contains(s)).ok_or(Failure::NotAResponse)?;
     let headers = get(&response, "headers");
@@ -254,10 +278,11 @@ pub async fn send(
         .dyn_into::<Function>()
         .ok()
         .and_then(|f| f.call1(&headers, &JsValue::from_str("retry-after")).ok())
-        .and_then(|v| v.as_string());
+        // A real Retry-After is a few characters; anything long is not one.
+        .and_then(|v| crate::js::short_string(&v, 64).ok().flatten());
     let text_fn = get(&response, "text").dyn_into::<Function>().map_err(|_| Failure::NotAResponse)?;
     let text_promise = text_fn.call0(&response).map_err(&why)?;
-    let text = JsFuture::from(Promise::resolve(&text_promise)).await.map_err(&why)?;
+    let text = bounded(text_promise).map_err(&why)?.await.map_err(&why)?;
     let text = text.dyn_into::<js_sys::JsString>().unwrap_or_else(|_| js_sys::JsString::from(""));
     Ok(HttpResponse { status: status as u16, retry_after, text })
 }
