@@ -4,12 +4,33 @@
  * instantiated synchronously when this module is first imported, so there is no init
  * call, no top-level await, no dynamic import(), no fetch of a .wasm URL and no bundler
  * plugin. scripts/build.mjs bundles this file into pkg/index.js (ESM) and pkg/index.cjs.
+ *
+ * This is also the boundary where the caller's values meet the wasm, and it keeps three
+ * promises there:
+ * - the caller's options and params are read once, here, into plain objects (own or
+ *   class-defined properties only, never a polluted `Object.prototype`); what cannot be
+ *   read (a throwing getter, a Proxy trap) is a `ValidationError` and nothing is sent;
+ * - every call settles, and rejects only with an `AgentRunsError` (or with the reason
+ *   of the caller's aborted signal);
+ * - an instance that ever fails (a trap) is replaced: its calls reject, the next call
+ *   gets a fresh instance.
  */
-import * as wasm from "../target/wasm-pack/agent_runs.js";
+import { instantiate } from "../target/wasm-pack/agent_runs_factory.js";
 import { wasmDeflatedBase64, wasmSize } from "../target/wasm-pack/wasm-base64.js";
 import { inflate } from "./inflate.js";
-import { AgentRunsError } from "./errors.js";
+import { AgentRunsError, ValidationError } from "./errors.js";
 import { watch } from "./watch.js";
+
+/**
+ * @typedef {import("../target/wasm-pack/agent_runs.js").ClientOptions} ClientOptions
+ * @typedef {import("../target/wasm-pack/agent_runs.js").RequestOptions} RequestOptions
+ * @typedef {import("../target/wasm-pack/agent_runs.js").WaitOptions} WaitOptions
+ * @typedef {import("../target/wasm-pack/agent_runs.js").CreateRunParams} CreateRunParams
+ * @typedef {import("../target/wasm-pack/agent_runs.js").AgentRun} AgentRun
+ * @typedef {import("../target/wasm-pack/agent_runs.js").RunCallback} RunCallback
+ * @typedef {ReturnType<typeof instantiate>} Exports
+ * @typedef {{ exports: Exports, failed: boolean, pending: Set<(error: unknown) => void>, timers: Set<any> }} Instance
+ */
 
 /**
  * @param {string} text
@@ -26,30 +47,98 @@ function decodeBase64(text) {
   return bytes;
 }
 
+/** @type {WebAssembly.Module | null} */
+let compiled = null;
+
 /**
- * The wasm bytes: inflated by the runtime's own zlib where there is one (Node, Bun,
- * Deno: `process.getBuiltinModule`, synchronous and native), else by js/inflate.js.
- * @returns {Uint8Array}
+ * The compiled module: the bytes are inflated by the runtime's own zlib where there is
+ * one (Node, Bun, Deno: `process.getBuiltinModule`, synchronous and native), else by
+ * js/inflate.js. Synchronous compilation is allowed for modules of this size
+ * everywhere, Chrome's main thread included (its limit is 8 MB).
+ * @returns {WebAssembly.Module}
  */
-function wasmBytes() {
+function wasmModule() {
+  if (compiled) return compiled;
   const deflated = decodeBase64(wasmDeflatedBase64);
   /** @type {{ process?: { getBuiltinModule?: (id: string) => any } }} */
   const g = globalThis;
   const zlib = typeof g.process?.getBuiltinModule === "function" ? g.process.getBuiltinModule("node:zlib") : undefined;
-  return zlib ? zlib.inflateRawSync(deflated) : inflate(deflated, wasmSize);
+  compiled = new WebAssembly.Module(zlib ? zlib.inflateRawSync(deflated) : inflate(deflated, wasmSize));
+  return compiled;
 }
 
-// Synchronous compilation is allowed for modules of this size everywhere, Chrome's main
-// thread included (its limit is 8 MB). Where WebAssembly is blocked (a Content Security
-// Policy without 'wasm-unsafe-eval'), the import still succeeds and every call fails
-// with an error that says what to change, instead of the whole script dying at import.
-/** @type {AgentRunsError | null} */
-let unavailable = null;
-try {
-  wasm.initSync({ module: wasmBytes() });
-} catch (cause) {
+/** @type {Instance | null} */
+let current = null;
+
+/**
+ * The live instance, made on first use and again after one has failed. Every callback
+ * into the wasm (of a promise, a timer, a microtask) runs through `guard`: if one
+ * throws, which only a trap or an escaped exception can make happen, that instance is
+ * finished.
+ * @returns {Instance}
+ */
+function live() {
+  if (current && !current.failed) return current;
+  /** @type {Instance} */
+  const instance = { exports: /** @type {Exports} */ (/** @type {unknown} */ (null)), failed: false, pending: new Set(), timers: new Set() };
+  /** @param {(...args: unknown[]) => unknown} callback */
+  const guard = (callback) => (/** @type {unknown[]} */ ...args) => {
+    if (instance.failed) return undefined;
+    try {
+      return callback(...args);
+    } catch (cause) {
+      fail(instance, cause);
+      return undefined;
+    }
+  };
+  // The instance's timers are known, so that those of a failed one can be cleared (a
+  // failed instance never runs the code that would have cleared them).
+  /** @param {any} id */
+  const forget = (id) => {
+    instance.timers.delete(id);
+    clearTimeout(id);
+  };
+  instance.exports = instantiate(wasmModule(), guard, {
+    setTimeout: (/** @type {() => void} */ callback, /** @type {number} */ ms) => {
+      const id = setTimeout(() => (instance.timers.delete(id), callback()), ms);
+      instance.timers.add(id);
+      return id;
+    },
+    clearTimeout: forget,
+    setInterval: (/** @type {() => void} */ callback, /** @type {number} */ ms) => {
+      const id = setInterval(callback, ms);
+      instance.timers.add(id);
+      return id;
+    },
+    clearInterval: (/** @type {any} */ id) => (instance.timers.delete(id), clearInterval(id)),
+  });
+  current = instance;
+  return instance;
+}
+
+/**
+ * Ends a failed instance: each of its calls still pending rejects; the next call gets a
+ * new instance.
+ * @param {Instance} instance
+ * @param {unknown} cause
+ */
+function fail(instance, cause) {
+  instance.failed = true;
+  for (const id of instance.timers) (clearTimeout(id), clearInterval(id));
+  instance.timers.clear();
+  const error = new AgentRunsError("toolhouse-agent-runs: its WebAssembly instance failed; the call was stopped and the next call starts a new instance", { cause });
+  for (const reject of instance.pending) reject(error);
+  instance.pending.clear();
+}
+
+/**
+ * Why the module cannot start here: a Content Security Policy without
+ * 'wasm-unsafe-eval' says so plainly.
+ * @param {unknown} cause
+ */
+function cannotStart(cause) {
   const csp = /Content Security Policy|CSP|unsafe-eval/i.test(String(cause));
-  unavailable = new AgentRunsError(
+  return new AgentRunsError(
     csp
       ? "toolhouse-agent-runs cannot start: this page's or extension's Content Security Policy blocks WebAssembly; add 'wasm-unsafe-eval' to script-src"
       : `toolhouse-agent-runs cannot start: WebAssembly failed to load (${String(cause)})`,
@@ -57,106 +146,293 @@ try {
   );
 }
 
+// Where WebAssembly is blocked, the import still succeeds and every call fails with an
+// error that says what to change, instead of the whole script dying at import.
+/** @type {AgentRunsError | null} */
+let unavailable = null;
+try {
+  live();
+} catch (cause) {
+  unavailable = cannotStart(cause);
+}
+
 /**
- * @template {(...args: any[]) => Promise<unknown>} F
- * @param {F} fn
- * @returns {F}
+ * The readable properties of a caller's object, read once each, into a plain object
+ * with no prototype: its own properties and those its class defines, never those of
+ * `Object.prototype` (which a polluted page may have given an `apiKey` or a
+ * `baseUrl`). Anything else is returned as it is, for the wasm to judge.
+ * @param {unknown} value
+ * @returns {any}
  */
-const guard = (fn) => (unavailable ? /** @type {F} */ (() => Promise.reject(unavailable)) : fn);
-
-export const createRun = guard(wasm.createRun);
-export const getRun = guard(wasm.getRun);
-export const continueRun = guard(wasm.continueRun);
-export const waitForRun = guard(wasm.waitForRun);
-export const listRuns = guard(wasm.listRuns);
-export const createAndWait = guard(wasm.createAndWait);
-export const continueAndWait = guard(wasm.continueAndWait);
+function readable(value) {
+  if (value === null || typeof value !== "object") return value;
+  /** @type {Record<string, unknown>} */
+  const out = Object.create(null);
+  for (let o = value; o !== null && o !== Object.prototype; o = Reflect.getPrototypeOf(o)) {
+    for (const key of Reflect.ownKeys(o)) {
+      // The descriptor and `in` are asked too: an object that cannot say what it holds is not read.
+      if (typeof key === "string" && key !== "constructor" && !(key in out) && Reflect.getOwnPropertyDescriptor(o, key) && Reflect.has(value, key)) {
+        out[key] = Reflect.get(value, key);
+      }
+    }
+  }
+  return out;
+}
 
 /**
- * @param {string | object} body
- * @returns {import("../target/wasm-pack/agent_runs.js").RunCallback}
+ * `vars` as JSON reads an object: its own enumerable string keys, each read once.
+ * @param {unknown} vars
+ */
+function plainVars(vars) {
+  if (vars === null || typeof vars !== "object" || Array.isArray(vars)) return vars;
+  /** @type {Record<string, unknown>} */
+  const out = Object.create(null);
+  for (const key of Object.keys(vars)) if (Reflect.has(vars, key)) out[key] = /** @type {Record<string, unknown>} */ (vars)[key];
+  return out;
+}
+
+/**
+ * A call's options, read: the client's under the call's (an option the call leaves
+ * `undefined` keeps the client's value), with `after` read too.
+ * @param {Record<string, unknown> | undefined} base the client's options, already read
+ * @param {unknown} options
+ */
+function readOptions(base, options) {
+  const own = readable(options);
+  if (own === undefined || own === null) return base ?? own;
+  if (typeof own !== "object") return own;
+  const out = Object.assign(Object.create(null), base);
+  for (const key in own) if (own[key] !== undefined) out[key] = own[key];
+  if (out.after !== undefined) out.after = readable(out.after);
+  return out;
+}
+
+/**
+ * A real `AbortSignal` that follows the caller's signal (or anything shaped like one),
+ * so that the wasm only ever meets a genuine one; `stop` unhooks it.
+ * @param {any} signal
+ */
+function follow(signal) {
+  if (signal === undefined || signal === null) return { signal, stop() {} };
+  if (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function") {
+    return { signal, stop() {} }; // the wasm says what is wrong with it
+  }
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort);
+  return {
+    signal: controller.signal,
+    stop() {
+      try {
+        signal.removeEventListener?.("abort", onAbort);
+      } catch {
+        // A signal-like object that cannot unhook: the listener only aborts a controller nobody else holds.
+      }
+    },
+  };
+}
+
+/**
+ * Runs one operation of the wasm with the caller's input read first. Settles always;
+ * rejects only with an `AgentRunsError` or the caller's abort reason.
+ * @param {keyof Exports} name
+ * @param {(options: any) => unknown[]} args the arguments, given the options as read
+ * @param {unknown} options
+ * @param {Record<string, unknown>} [base] the client's options, already read
+ * @returns {Promise<any>}
+ */
+function call(name, args, options, base) {
+  return new Promise((resolve, reject) => {
+    if (unavailable) return reject(unavailable);
+    let input;
+    /** @type {{ signal: unknown, stop(): void }} */
+    let followed = { signal: undefined, stop() {} };
+    /** @type {unknown} */
+    let callerSignal;
+    try {
+      const read = readOptions(base, options);
+      callerSignal = read?.signal;
+      followed = follow(callerSignal);
+      if (read && typeof read === "object" && read.signal !== undefined) read.signal = followed.signal;
+      input = args(read);
+    } catch (cause) {
+      followed.stop();
+      return reject(new ValidationError(`invalid ${name === "listRuns" ? "options" : "input"}: a property could not be read (${describe(cause)})`, { cause }));
+    }
+    /** @type {Instance} */
+    let instance;
+    try {
+      instance = live();
+    } catch (cause) {
+      followed.stop();
+      return reject(cannotStart(cause));
+    }
+    const settle = (/** @type {boolean} */ ok, /** @type {unknown} */ value) => {
+      instance.pending.delete(rejectOnFailure);
+      followed.stop();
+      if (ok) resolve(value);
+      else reject(asAgentRunsError(value, callerSignal));
+    };
+    const rejectOnFailure = (/** @type {unknown} */ error) => settle(false, error);
+    instance.pending.add(rejectOnFailure);
+    try {
+      const promise = /** @type {(...a: unknown[]) => Promise<unknown>} */ (instance.exports[name])(...input);
+      promise.then((value) => settle(true, value), (error) => settle(false, error));
+    } catch (cause) {
+      fail(instance, cause);
+    }
+  });
+}
+
+/**
+ * What a call rejects with: its `AgentRunsError`, the caller's own abort reason, or
+ * anything else wrapped as the `cause` of an `AgentRunsError`.
+ * @param {unknown} error
+ * @param {any} signal the caller's signal
+ */
+function asAgentRunsError(error, signal) {
+  if (error instanceof AgentRunsError) return error;
+  try {
+    if (signal?.aborted && error === signal.reason) return error;
+  } catch {
+    // a signal-like object that throws: not an abort of ours
+  }
+  return new AgentRunsError(`toolhouse-agent-runs: unexpected failure (${describe(error)})`, { cause: error });
+}
+
+/**
+ * A short, safe description of a thrown value (never its whole text).
+ * @param {unknown} value
+ */
+function describe(value) {
+  try {
+    const text = value instanceof Error ? `${value.name}: ${value.message}` : typeof value;
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  } catch {
+    return "an exception";
+  }
+}
+
+/** @param {unknown} params */
+const readParams = (params) => {
+  const read = readable(params);
+  if (read && typeof read === "object" && read.vars !== undefined) read.vars = plainVars(read.vars);
+  return read;
+};
+
+/** @param {CreateRunParams} params @param {RequestOptions} [options] @returns {Promise<AgentRun>} */
+export const createRun = (params, options) => call("createRun", (o) => [readParams(params), o], options);
+/** @param {string} runId @param {RequestOptions} [options] @returns {Promise<AgentRun>} */
+export const getRun = (runId, options) => call("getRun", (o) => [runId, o], options);
+/** @param {string} runId @param {string} message @param {RequestOptions} [options] @returns {Promise<AgentRun>} */
+export const continueRun = (runId, message, options) => call("continueRun", (o) => [runId, message, o], options);
+/** @param {string} runId @param {WaitOptions} [options] @returns {Promise<AgentRun>} */
+export const waitForRun = (runId, options) => call("waitForRun", (o) => [runId, o], options);
+/** @param {RequestOptions} [options] @returns {Promise<AgentRun[]>} */
+export const listRuns = (options) => call("listRuns", (o) => [o], options);
+/** @param {CreateRunParams} params @param {WaitOptions} [options] @returns {Promise<AgentRun>} */
+export const createAndWait = (params, options) => call("createAndWait", (o) => [readParams(params), o], options);
+/** @param {string} runId @param {string} message @param {WaitOptions} [options] @returns {Promise<AgentRun>} */
+export const continueAndWait = (runId, message, options) => call("continueAndWait", (o) => [runId, message, o], options);
+
+/**
+ * @param {string | object | ArrayBuffer | ArrayBufferView} body
+ * @returns {RunCallback}
  */
 export function parseRunCallback(body) {
   if (unavailable) throw unavailable;
-  // The wasm returns its ValidationError rather than throwing it.
-  const parsed = wasm.parseRunCallback(body);
+  // Server frameworks hand over bytes (Buffer, Uint8Array, ArrayBuffer): they are UTF-8 JSON text.
+  try {
+    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) body = new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch (cause) {
+    throw new ValidationError(`invalid body: is not JSON (${describe(cause)})`, { cause, details: [{ loc: ["body"], msg: "is not JSON", type: "client_validation" }] });
+  }
+  const instance = live();
+  let parsed;
+  try {
+    // The wasm returns its ValidationError rather than throwing it.
+    parsed = instance.exports.parseRunCallback(body);
+  } catch (cause) {
+    fail(instance, cause);
+    throw new AgentRunsError("toolhouse-agent-runs: its WebAssembly instance failed", { cause });
+  }
   if (parsed instanceof Error) throw parsed;
   return parsed;
 }
 
 /**
  * @param {string} runId
- * @param {import("../target/wasm-pack/agent_runs.js").WaitOptions} [options]
+ * @param {WaitOptions} [options]
+ * @returns {AsyncIterableIterator<AgentRun>}
  */
-export const watchRun = (runId, options) => watch(waitForRun, runId, options);
-/**
- * @typedef {import("../target/wasm-pack/agent_runs.js").ClientOptions} ClientOptions
- * @typedef {import("../target/wasm-pack/agent_runs.js").RequestOptions} RequestOptions
- * @typedef {import("../target/wasm-pack/agent_runs.js").WaitOptions} WaitOptions
- * @typedef {import("../target/wasm-pack/agent_runs.js").CreateRunParams} CreateRunParams
- */
-
-/**
- * The client's options under the call's: an option the call leaves `undefined` keeps
- * the client's value.
- * @template {object} T
- * @param {ClientOptions} base
- * @param {T | undefined} call
- * @returns {T}
- */
-function merge(base, call) {
-  /** @type {Record<string, unknown>} */
-  const out = { ...base };
-  for (const [key, value] of Object.entries(call ?? {})) if (value !== undefined) out[key] = value;
-  return /** @type {T} */ (out);
+export function watchRun(runId, options) {
+  try {
+    return watch(waitForRun, runId, readOptions(undefined, options) ?? {});
+  } catch (cause) {
+    const error = new ValidationError(`invalid options: a property could not be read (${describe(cause)})`, { cause });
+    return watch(() => Promise.reject(error), runId, {});
+  }
 }
 
 /**
  * A client that keeps its options (see the .d.ts). Plain JS over the functions above,
- * so that the wasm exports each operation once. The options live in a private field:
- * `console.log(client)` and `JSON.stringify(client)` show no key.
+ * so that the wasm exports each operation once. The options are read when it is built
+ * and live in a private field: `console.log(client)` and `JSON.stringify(client)` show
+ * no key.
  */
 export class AgentRuns {
-  /** @type {ClientOptions} */
+  /** @type {Record<string, unknown>} */
   #options;
 
   /** @param {ClientOptions} [options] */
   constructor(options) {
-    const invalid = unavailable ? undefined : wasm.checkClientOptions(options);
+    let read;
+    try {
+      read = readOptions(undefined, options);
+    } catch (cause) {
+      throw new ValidationError(`invalid options: a property could not be read (${describe(cause)})`, { cause });
+    }
+    const invalid = unavailable ? undefined : live().exports.checkClientOptions(read);
     if (invalid) throw invalid;
-    this.#options = { ...options };
+    this.#options = read ?? Object.create(null);
   }
   /** @param {CreateRunParams} params @param {RequestOptions} [options] */
   createRun(params, options) {
-    return createRun(params, merge(this.#options, options));
+    return call("createRun", (o) => [readParams(params), o], options, this.#options);
   }
   /** @param {string} runId @param {RequestOptions} [options] */
   getRun(runId, options) {
-    return getRun(runId, merge(this.#options, options));
+    return call("getRun", (o) => [runId, o], options, this.#options);
   }
   /** @param {string} runId @param {string} message @param {RequestOptions} [options] */
   continueRun(runId, message, options) {
-    return continueRun(runId, message, merge(this.#options, options));
+    return call("continueRun", (o) => [runId, message, o], options, this.#options);
   }
   /** @param {string} runId @param {WaitOptions} [options] */
   waitForRun(runId, options) {
-    return waitForRun(runId, merge(this.#options, options));
+    return call("waitForRun", (o) => [runId, o], options, this.#options);
   }
   /** @param {RequestOptions} [options] */
   listRuns(options) {
-    return listRuns(merge(this.#options, options));
+    return call("listRuns", (o) => [o], options, this.#options);
   }
   /** @param {CreateRunParams} params @param {WaitOptions} [options] */
   createAndWait(params, options) {
-    return createAndWait(params, merge(this.#options, options));
+    return call("createAndWait", (o) => [readParams(params), o], options, this.#options);
   }
   /** @param {string} runId @param {string} message @param {WaitOptions} [options] */
   continueAndWait(runId, message, options) {
-    return continueAndWait(runId, message, merge(this.#options, options));
+    return call("continueAndWait", (o) => [runId, message, o], options, this.#options);
   }
   /** @param {string} runId @param {WaitOptions} [options] */
   watchRun(runId, options) {
-    return watchRun(runId, merge(this.#options, options));
+    try {
+      return watch((id, o) => this.waitForRun(id, o), runId, readOptions(undefined, options) ?? {});
+    } catch (cause) {
+      const error = new ValidationError(`invalid options: a property could not be read (${describe(cause)})`, { cause });
+      return watch(() => Promise.reject(error), runId, {});
+    }
   }
 }
 

@@ -34,3 +34,6 @@ export const wasmInstanceCount = () => instances.filter(isPackage).length;
 if (process.env.BENCH_WASM_PROBE_REPORT) {
   process.on("exit", () => console.log(`BENCH_WASM_MEMORY_BYTES ${wasmMemoryBytes()} (the package's linear memory)`));
 }
+
+/** The package's wasm instances made so far, oldest first (tests use it to break one on purpose). */
+export const packageInstances = () => instances.filter(isPackage);
