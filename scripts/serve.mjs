@@ -161,7 +161,7 @@ async function main() {
     startSite({
       port,
       host: values.host,
-      pollIntervalMs: numberOption("poll-ms", values["poll-ms"], 50, 60_000),
+      pollIntervalMs: numberOption("poll-ms", values["poll-ms"], 100, 60_000),
       emulator: {
         host: values.host,
         timeScale: numberOption("time-scale", values["time-scale"], 0, 1000),

@@ -196,7 +196,7 @@ async fn wait_for_run_resolves_with_a_failed_run_and_reports_each_change() {
         seen2.push(&get(&run, "status"));
     });
     let extra = Object::new();
-    Reflect::set(&extra, &"pollIntervalMs".into(), &JsValue::from(1)).unwrap();
+    Reflect::set(&extra, &"pollIntervalMs".into(), &JsValue::from(100)).unwrap();
     Reflect::set(&extra, &"onUpdate".into(), on_update.as_ref()).unwrap();
     let run = settle(toolhouse_agent_runs::wait_for_run(RUN.into(), Some(options(&get(&fake, "fetch"), extra.into()))))
         .await
@@ -223,7 +223,7 @@ async fn an_abort_during_the_poll_sleep_rejects_with_the_signals_reason() {
 #[wasm_bindgen_test]
 async fn max_wait_ms_ends_the_wait_with_the_last_run() {
     let fake = scripted_fetch(answers(&[ok("in_progress")]));
-    let opts = options(&get(&fake, "fetch"), parse(r#"{"pollIntervalMs":10,"maxWaitMs":40}"#));
+    let opts = options(&get(&fake, "fetch"), parse(r#"{"pollIntervalMs":100,"maxWaitMs":40}"#));
     let err = settle(toolhouse_agent_runs::wait_for_run(RUN.into(), Some(opts))).await.unwrap_err();
     assert_eq!(error_name(&err).as_string().unwrap(), "WaitTimeoutError");
     assert_eq!(get(&get(&err, "lastRun"), "status").as_string().unwrap(), "in_progress");

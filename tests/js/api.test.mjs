@@ -18,8 +18,8 @@ test("a run is created with vars, waited for, continued and waited for again", a
   const created = await createRun({ chatId: GREETER, vars: { name: "Ada", topic: "owls" } }, opts);
   assert.equal(created.status, "queued");
   assert.equal(created.chatId, GREETER);
-  assert.deepEqual(created.vars, { name: "Ada", topic: "owls" });
-  const done = await waitForRun(created.id, { ...opts, pollIntervalMs: 10 });
+  assert.deepEqual({ ...created.vars }, { name: "Ada", topic: "owls" });
+  const done = await waitForRun(created.id, { ...opts, pollIntervalMs: 100 });
   assert.equal(done.status, "completed");
   assert.match(done.lastAgentMessage, /Hello Ada! Here is a fact about owls/);
   assert.equal(done.results[0].content, "Greet Ada warmly and tell them one fact about owls.");
@@ -27,7 +27,7 @@ test("a run is created with vars, waited for, continued and waited for again", a
 
   const continued = await continueRun(created.id, "Thanks!", opts);
   assert.equal(continued.status, "queued");
-  const again = await waitForRun(created.id, { ...opts, pollIntervalMs: 10 });
+  const again = await waitForRun(created.id, { ...opts, pollIntervalMs: 100 });
   assert.equal(again.status, "completed");
   assert.match(again.lastAgentMessage, /You said: "Thanks!"/);
   assert.ok(again.results.length > done.results.length);
@@ -35,7 +35,7 @@ test("a run is created with vars, waited for, continued and waited for again", a
 
 test("numbers and booleans in vars are sent as strings", async () => {
   const run = await createRun({ chatId: GREETER, vars: { name: 7, topic: false } }, opts);
-  assert.deepEqual(run.vars, { name: "7", topic: "false" });
+  assert.deepEqual({ ...run.vars }, { name: "7", topic: "false" });
   assert.deepEqual(run.raw.vars, { name: "7", topic: "false" });
 });
 
@@ -52,7 +52,7 @@ test("a var of another type is a ValidationError naming the key, before any requ
 
 test("a failed run resolves (it does not reject) and carries its error", async () => {
   const run = await createRun({ chatId: BROKEN, vars: { city: "Oslo" } }, opts);
-  const done = await waitForRun(run.id, { ...opts, pollIntervalMs: 10 });
+  const done = await waitForRun(run.id, { ...opts, pollIntervalMs: 100 });
   assert.equal(done.status, "failed");
   assert.match(done.error, /get_weather failed/);
   assert.ok(done.results.some((m) => Array.isArray(m.content) && m.content.some((p) => p.type === "error")));
@@ -61,7 +61,7 @@ test("a failed run resolves (it does not reject) and carries its error", async (
 test("onUpdate hears each change of status once", async () => {
   const run = await createRun({ chatId: GREETER, vars: { name: "B", topic: "c" } }, opts);
   const seen = [];
-  await waitForRun(run.id, { ...opts, pollIntervalMs: 1, onUpdate: (r) => seen.push(r.status) });
+  await waitForRun(run.id, { ...opts, pollIntervalMs: 100, onUpdate: (r) => seen.push(r.status) });
   assert.deepEqual(seen, [...new Set(seen)]);
   assert.equal(seen.at(-1), "completed");
 });
@@ -79,7 +79,7 @@ test("the AgentRuns class keeps its options and per-call options override them",
   const client = new AgentRuns(opts);
   const run = await client.createRun({ chatId: GREETER, vars: { name: "C" } });
   assert.equal((await client.getRun(run.id)).id, run.id);
-  assert.equal((await client.waitForRun(run.id, { pollIntervalMs: 5 })).status, "completed");
+  assert.equal((await client.waitForRun(run.id, { pollIntervalMs: 100 })).status, "completed");
   assert.equal((await client.continueRun(run.id, "more")).status, "queued");
   assert.ok((await client.listRuns()).length > 0);
   const err = await client.getRun(run.id, { apiKey: "th-other" }).catch((e) => e);
@@ -172,7 +172,7 @@ test("an abort rejects with the signal's reason, while waiting and before starti
 
 test("maxWaitMs ends the wait with a WaitTimeoutError carrying the last run", async () => {
   const run = await createRun({ chatId: SLOW, vars: { subject: "z" } }, opts);
-  const err = await waitForRun(run.id, { ...opts, pollIntervalMs: 10, maxWaitMs: 80 }).catch((e) => e);
+  const err = await waitForRun(run.id, { ...opts, pollIntervalMs: 100, maxWaitMs: 80 }).catch((e) => e);
   assert.ok(err instanceof sdk.WaitTimeoutError, String(err));
   assert.equal(err.lastRun.id, run.id);
   assert.ok(["queued", "in_progress"].includes(err.lastRun.status));

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import * as sdk from "../../pkg/index.js";
 import { fastEmulator, GREETER } from "./helpers.mjs";
 
-const { AgentRunsError, ServerError, RateLimitError, TimeoutError, ConnectionError } = sdk;
+const { AgentRunsError, ServerError, RateLimitError, TimeoutError, ConnectionError, WaitTimeoutError } = sdk;
 let emu;
 let base;
 before(async () => {
@@ -25,7 +25,8 @@ const CONTINUE_REREADS = { continueRun: RECOVERS };
 const FAULTS = {
   "503": { fault: { kind: "status", status: 503 }, read: RECOVERS, write: { error: ServerError, acted: 0 } },
   "429 with Retry-After: 0": { fault: { kind: "status", status: 429, retryAfter: "0" }, read: RECOVERS, write: RECOVERS },
-  "429 with Retry-After past the cap": { fault: { kind: "status", status: 429, retryAfter: "3600" }, read: { error: RateLimitError }, write: { error: RateLimitError, acted: 0 } },
+  // A wait sleeps through a long Retry-After as far as its deadline allows, then times out.
+  "429 with Retry-After past the cap": { fault: { kind: "status", status: 429, retryAfter: "3600" }, read: { error: RateLimitError }, write: { error: RateLimitError, acted: 0 }, waitForRun: { error: WaitTimeoutError } },
   "HTML 502": { fault: { kind: "html", status: 502 }, read: RECOVERS, write: { error: ServerError, acted: 0 } },
   "delay before headers past timeoutMs": { fault: { kind: "delay", ms: 600 }, opts: { timeoutMs: 100 }, read: RECOVERS, write: { error: TimeoutError, acted: "at most 1" } },
   "stall mid-body past timeoutMs": { fault: { kind: "stall", ms: 600 }, opts: { timeoutMs: 100 }, read: RECOVERS, write: { error: TimeoutError, acted: 1 } },
@@ -42,7 +43,7 @@ const FAULTS = {
 
 async function completedRun() {
   const run = await sdk.createRun({ chatId: GREETER, vars: { name: "F", topic: "faults" } }, base);
-  return sdk.waitForRun(run.id, { ...base, pollIntervalMs: 5 });
+  return sdk.waitForRun(run.id, { ...base, pollIntervalMs: 100 });
 }
 
 /** Each call: how to prepare, the fault's method and path, and the call itself. */
@@ -51,7 +52,7 @@ const CALLS = {
   continueRun: { kind: "write", counter: "messagesAdded", prepare: completedRun, method: "PUT", path: (r) => `/v1/agent-runs/${r.id}`, call: (r, o) => sdk.continueRun(r.id, "again", o) },
   getRun: { kind: "read", prepare: completedRun, method: "GET", path: (r) => `/v1/agent-runs/${r.id}`, call: (r, o) => sdk.getRun(r.id, o) },
   listRuns: { kind: "read", prepare: completedRun, method: "GET", path: () => "/v1/agent-runs", call: (_, o) => sdk.listRuns(o) },
-  waitForRun: { kind: "read", prepare: completedRun, method: "GET", path: (r) => `/v1/agent-runs/${r.id}`, call: (r, o) => sdk.waitForRun(r.id, { ...o, pollIntervalMs: 5 }) },
+  waitForRun: { kind: "read", prepare: completedRun, method: "GET", path: (r) => `/v1/agent-runs/${r.id}`, call: (r, o) => sdk.waitForRun(r.id, { ...o, pollIntervalMs: 100, maxWaitMs: 1500 }) },
 };
 
 // Worst case of one call: (retries + 1) attempts of timeoutMs, plus backoff (0.5 s + 1 s), plus slack.

@@ -11,7 +11,7 @@ const emulators = [];
 async function emulator(extra = {}) {
   const emu = await fastEmulator(extra);
   emulators.push(emu);
-  return { emu, opts: { apiKey: "th-test", baseUrl: emu.baseUrl, pollIntervalMs: 10 } };
+  return { emu, opts: { apiKey: "th-test", baseUrl: emu.baseUrl, pollIntervalMs: 100 } };
 }
 afterAll(() => Promise.all(emulators.map((e) => e.close())));
 
@@ -114,7 +114,7 @@ describe("watchRun", () => {
     const { opts } = await emulator();
     const run = await sdk.createRun({ chatId: BROKEN, vars: { city: "Rome" } }, opts);
     const statuses = [];
-    for await (const snapshot of sdk.watchRun(run.id, { ...opts, pollIntervalMs: 2 })) statuses.push(snapshot.status);
+    for await (const snapshot of sdk.watchRun(run.id, { ...opts, pollIntervalMs: 100 })) statuses.push(snapshot.status);
     assert.equal(statuses.at(-1), "failed");
     assert.deepEqual(statuses, [...new Set(statuses)]);
   });
@@ -152,10 +152,10 @@ describe("watchRun", () => {
     const client = new sdk.AgentRuns({ apiKey: opts.apiKey, baseUrl: opts.baseUrl });
     const run = await client.createRun({ chatId: GREETER });
     const seen = [];
-    for await (const s of client.watchRun(run.id, { pollIntervalMs: 2 })) seen.push(s.status);
+    for await (const s of client.watchRun(run.id, { pollIntervalMs: 100 })) seen.push(s.status);
     assert.equal(seen.at(-1), "completed");
-    assert.equal((await client.createAndWait({ chatId: GREETER }, { pollIntervalMs: 2 })).status, "completed");
-    assert.match((await client.continueAndWait(run.id, "more please", { pollIntervalMs: 2 })).lastAgentMessage, SECOND_REPLY);
+    assert.equal((await client.createAndWait({ chatId: GREETER }, { pollIntervalMs: 100 })).status, "completed");
+    assert.match((await client.continueAndWait(run.id, "more please", { pollIntervalMs: 100 })).lastAgentMessage, SECOND_REPLY);
   });
 });
 
@@ -230,7 +230,7 @@ describe("callbacks", () => {
 
 test("100 waits at once all end correctly, each within its schedule's bounds", async () => {
   const { opts } = await emulator();
-  const interval = 20;
+  const interval = 100;
   const results = await Promise.all(
     Array.from({ length: 100 }, async (_, i) => {
       let polls = 0;

@@ -2,7 +2,7 @@
 // with vars, wait for it, continue it, wait for the new end. Returns { ok, … } or
 // { ok: false, error }; never throws. Plain JavaScript that runs in every runtime.
 export async function scenario(sdk, baseUrl, extra = {}) {
-  const options = { apiKey: "th-ecosystem", baseUrl, pollIntervalMs: 20, ...extra };
+  const options = { apiKey: "th-ecosystem", baseUrl, pollIntervalMs: 100, ...extra };
   try {
     const created = await sdk.createRun({ chatId: "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21", vars: { name: "Ada", topic: "owls", n: 3 } }, options);
     if (created.status !== "queued") throw new Error(`created as ${created.status}`);

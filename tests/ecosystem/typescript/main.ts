@@ -32,7 +32,7 @@ function typeErrors(run: AgentRun): void {
 void typeErrors;
 
 const baseUrl = process.argv[2];
-const options = { apiKey: "th-ecosystem", baseUrl, pollIntervalMs: 20 } satisfies WaitOptions;
+const options = { apiKey: "th-ecosystem", baseUrl, pollIntervalMs: 100 } satisfies WaitOptions;
 const client = new AgentRuns(options);
 const created: AgentRun = await client.createRun({ chatId: "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21", vars: { name: "Grace" } });
 const done: AgentRun = await client.waitForRun(created.id);
