@@ -20,6 +20,7 @@ import { wasmDeflatedBase64, wasmSize } from "../target/wasm-pack/wasm-base64.js
 import { inflate } from "./inflate.js";
 import { AgentRunsError, ValidationError } from "./errors.js";
 import { watch } from "./watch.js";
+import { sharingFetch } from "./share.js";
 
 /**
  * @typedef {import("../target/wasm-pack/agent_runs.js").ClientOptions} ClientOptions
@@ -233,6 +234,9 @@ function follow(signal) {
   };
 }
 
+/** The operations that wait, and so share their polls. */
+const WAITS = new Set(["waitForRun", "createAndWait", "continueAndWait"]);
+
 /**
  * Runs one operation of the wasm with the caller's input read first. Settles always;
  * rejects only with an `AgentRunsError` or the caller's abort reason.
@@ -251,7 +255,10 @@ function call(name, args, options, base) {
     /** @type {unknown} */
     let callerSignal;
     try {
-      const read = readOptions(base, options);
+      let read = readOptions(base, options);
+      if (WAITS.has(name) && (read === undefined || read === null)) read = Object.create(null);
+      // Waits on one run share their polls (js/share.js).
+      if (WAITS.has(name) && typeof read === "object") read.fetch = sharingFetch(read.fetch);
       callerSignal = read?.signal;
       followed = follow(callerSignal);
       if (read && typeof read === "object" && read.signal !== undefined) read.signal = followed.signal;

@@ -72,6 +72,7 @@ pub struct Settings {
     on_retry: Option<Function>,
     idempotency_key: Option<String>,
     dangerously_allow_browser: Option<bool>,
+    pause_when_hidden: Option<bool>,
     after: Option<After>,
 }
 
@@ -108,6 +109,7 @@ impl Settings {
                 .map(request::check_idempotency_key)
                 .transpose()?,
             dangerously_allow_browser: js::opt_bool_prop(options, "dangerouslyAllowBrowser")?,
+            pause_when_hidden: js::opt_bool_prop(options, "pauseWhenHidden")?,
             after: read_after(&get(options, "after"))?,
         })
     }
@@ -145,6 +147,7 @@ impl Settings {
             poll_interval_ms: self.poll_interval_ms,
             max_wait_ms: self.max_wait_ms.unwrap_or(DEFAULT_MAX_WAIT_MS),
             on_update: self.on_update,
+            pause_when_hidden: self.pause_when_hidden != Some(false),
         })
     }
 }
@@ -163,6 +166,8 @@ struct Call {
     on_retry: Option<Function>,
     idempotency_key: Option<String>,
     after: Option<After>,
+    /// Waits poll only while the page is visible and the runtime online.
+    pause_when_hidden: bool,
 }
 
 /// How long a request may keep trying: its retry policy, and for the polls of a wait,
@@ -209,6 +214,10 @@ impl Call {
                         let head = if parsed.is_some() { String::new() } else { js::text_prefix(&text, 256) };
                         let mut err = Error::from_response(resp.status, parsed.as_ref(), &head);
                         err.retry_after_ms = retry_after_ms;
+                        if resp.status == 403 && method == "GET" && url != self.endpoint.runs_url() {
+                            // What the service answers for a run whose agent was deleted.
+                            err.message.push_str(" (the run's agent may have been deleted)");
+                        }
                         let body = parsed.unwrap_or_else(|| text.into());
                         let js_err = error_to_js(err, ErrorExtras { body: Some(body), ..ErrorExtras::default() });
                         (Outcome::Status(resp.status), retry_after_ms, js_err)
@@ -320,7 +329,12 @@ impl Call {
             error_to_js(err, ErrorExtras { last_run: Some(last_run), cause, ..ErrorExtras::default() })
         };
         let past = |deadline: Option<f64>| deadline.is_some_and(|d| js_sys::Date::now() >= d);
+        let mut delay = 0;
         loop {
+            // The pause before this poll (none before the first), and no poll while the
+            // page is hidden or the runtime offline.
+            let left = deadline.map_or(f64::INFINITY, |d| d - js_sys::Date::now());
+            transport::rest(delay as f64, left, self.signal.as_ref(), self.pause_when_hidden).await?;
             if past(deadline) {
                 return Err(timed_out(last_run, &last_status, None));
             }
@@ -340,15 +354,15 @@ impl Call {
                 last_run = read.run;
             }
             // A Retry-After on a poll is honoured (up to maxRetryDelayMs).
-            let mut delay = schedule.next_delay();
+            let mut next = schedule.next_delay();
             if let Some(ms) = retry_after_ms {
-                delay = delay.max(ms.min(self.retry.max_retry_delay_ms));
+                next = next.max(ms.min(self.retry.max_retry_delay_ms));
             }
             let ended = fresh && model::is_terminal(&read.status);
-            match poll::next_step(ended, js_sys::Date::now(), deadline, delay) {
+            match poll::next_step(ended, js_sys::Date::now(), deadline, next) {
                 WaitStep::Done => return Ok(last_run),
                 WaitStep::TimedOut => return Err(timed_out(last_run, &last_status, None)),
-                WaitStep::Sleep(ms) => transport::sleep(ms as f64, self.signal.as_ref()).await?,
+                WaitStep::Sleep(ms) => delay = ms,
             }
         }
     }

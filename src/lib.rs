@@ -92,6 +92,8 @@ export interface WaitOptions extends RequestOptions {
   onUpdate?: (run: AgentRun) => void;
   /** The run `continueRun` returned: states from before that continue are ignored, so the old `completed` answer is never taken for the new one. */
   after?: AgentRun;
+  /** In a web page, no polls while the tab is hidden (a poll at once when it is visible again); wherever `navigator.onLine` exists, no polls while offline (the wait resumes when back online instead of failing). Both within `maxWaitMs`. Default `true`. */
+  pauseWhenHidden?: boolean;
 }
 
 /** What a callback says. Callbacks are not signed: confirm with `getRun` before trusting one. */

@@ -146,6 +146,28 @@ pub async fn sleep(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
     }
 }
 
+#[wasm_bindgen(module = "/js/page.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = rest)]
+    fn page_rest(ms: f64, limit: f64, signal: &JsValue) -> JsValue;
+}
+
+/// The pause before a poll of a wait: `ms`, and with `watch_page`, no poll while the
+/// page is hidden or the runtime offline (until it is back, at most `limit` ms; see
+/// `js/page.js`); a page that comes back is polled at once.
+pub async fn rest(ms: f64, limit: f64, signal: Option<&Signal>, watch_page: bool) -> Result<(), JsValue> {
+    if watch_page {
+        let signal_value = signal.map_or(JsValue::UNDEFINED, |s| s.clone().into());
+        if let Ok(pending) = page_rest(ms.min(MAX_TIMER_MS), limit.min(MAX_TIMER_MS), &signal_value).dyn_into::<Promise>() {
+            return JsFuture::from(pending).await.map(|_| ());
+        }
+    }
+    if ms <= 0.0 {
+        return Ok(());
+    }
+    sleep(ms, signal).await
+}
+
 /// Largest delay `setTimeout` takes without firing at once.
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 

@@ -64,6 +64,8 @@ const CANNOT_THROW = {
   length: "a genuine string",
   makeError: "js/errors.js: builds one of the package's classes from a bounded message",
   makeRun: "js/run.js: reads a value JSON.parse made",
+  rest: "js/page.js: reads globals with optional chaining; a genuine AbortSignal",
+  instanceof_Promise: "instanceof on what js/page.js returned (undefined or a promise of its own)",
   static_accessor_GLOBAL_THIS: "typeof check",
   static_accessor_GLOBAL: "typeof check",
   static_accessor_SELF: "typeof check",

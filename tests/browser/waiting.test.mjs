@@ -1,0 +1,126 @@
+// Waits that respect the page, in headless Chromium: no polls while the tab is hidden
+// (a poll within a second of it being visible again), none while the browser is offline
+// (the wait resumes when it is back online, and ends well), and `pauseWhenHidden: false`
+// turns both off.
+//
+// Headless Chromium never hides a tab by itself (measured: switching tabs and minimizing
+// the window both leave `document.visibilityState` at "visible"), so the page's
+// visibility is driven as Chrome drives it: `document.visibilityState` changes and
+// `visibilitychange` is dispatched on the document. Offline is Chromium's own network
+// emulation (CDP), which sets `navigator.onLine` and fires `offline` / `online`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { startSite } from "../../scripts/serve.mjs";
+
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const SLOW = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"; // "Slow researcher": 150 s of work, times the time scale
+let browser;
+let site;
+before(async () => {
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: FLAGS });
+  site = await startSite({ emulator: { timeScale: 0.04 } });
+});
+after(async () => {
+  await site?.close();
+  await browser?.close();
+});
+
+/** A page with the package loaded, a run of the slow agent started, and a visibility switch. */
+async function pageWithRun(context) {
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    let state = "visible";
+    Object.defineProperty(Document.prototype, "visibilityState", { configurable: true, get: () => state });
+    Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => state === "hidden" });
+    globalThis.setVisibility = (next) => {
+      state = next;
+      document.dispatchEvent(new Event("visibilitychange"));
+    };
+  });
+  await page.goto(site.url); // the console: a page of the origin that serves /pkg/
+  const config = { baseUrl: site.emulator.baseUrl, chatId: SLOW };
+  const runId = await page.evaluate(async ({ baseUrl, chatId }) => {
+    globalThis.sdk = await import("/pkg/index.js");
+    // Every poll the client sends is counted here, as it leaves.
+    globalThis.polls = 0;
+    const counting = (url, init) => {
+      if ((init?.method ?? "GET") === "GET" && /agent-runs\/[0-9a-f-]{36}$/.test(url)) globalThis.polls++;
+      return fetch(url, init);
+    };
+    globalThis.options = { baseUrl, apiKey: "th-demo", dangerouslyAllowBrowser: true, fetch: counting };
+    return (await sdk.createRun({ chatId }, options)).id;
+  }, config);
+  return { page, runId };
+}
+
+/** The polls the page's client has sent so far. */
+const polls = (page) => page.evaluate(() => globalThis.polls);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test("a hidden tab sends no polls, and polls within a second of being visible again", async () => {
+  const context = await browser.newContext();
+  try {
+    const { page, runId } = await pageWithRun(context);
+    await page.evaluate((id) => {
+      globalThis.waiting = sdk.waitForRun(id, { ...options, pollIntervalMs: 200, maxWaitMs: 60_000 }).then((r) => r.status, (e) => `${e.name}: ${e.message}`);
+    }, runId);
+    await sleep(1000);
+    assert.ok((await polls(page)) >= 3, `polling while visible: ${(await polls(page))} polls`);
+    await page.evaluate(() => setVisibility("hidden"));
+    await sleep(300); // a poll already on the wire may still land
+    const hiddenAt = (await polls(page));
+    await sleep(2500);
+    assert.equal((await polls(page)), hiddenAt, "no poll while the tab is hidden");
+    await page.evaluate(() => setVisibility("visible"));
+    await sleep(1000);
+    assert.ok((await polls(page)) > hiddenAt, "a poll within a second of the tab being visible");
+    assert.equal(await page.evaluate(() => waiting), "completed");
+  } finally {
+    await context.close();
+  }
+});
+
+test("offline, the wait sends nothing and does not fail; back online, it resumes and ends", async () => {
+  const context = await browser.newContext();
+  try {
+    const { page, runId } = await pageWithRun(context);
+    await page.evaluate((id) => {
+      globalThis.waiting = sdk.waitForRun(id, { ...options, pollIntervalMs: 200, maxWaitMs: 60_000 }).then((r) => r.status, (e) => `${e.name}: ${e.message}`);
+    }, runId);
+    await sleep(800);
+    await context.setOffline(true);
+    assert.equal(await page.evaluate(() => navigator.onLine), false);
+    await sleep(300);
+    const offlineAt = (await polls(page));
+    await sleep(2500);
+    assert.equal((await polls(page)), offlineAt, "no poll while offline");
+    await context.setOffline(false);
+    await sleep(1000);
+    assert.ok((await polls(page)) > offlineAt, "polling again once online");
+    assert.equal(await page.evaluate(() => waiting), "completed");
+  } finally {
+    await context.close();
+  }
+});
+
+test("with pauseWhenHidden: false a hidden tab keeps polling", async () => {
+  const context = await browser.newContext();
+  try {
+    const { page, runId } = await pageWithRun(context);
+    await page.evaluate((id) => {
+      const controller = new AbortController();
+      globalThis.stop = () => controller.abort();
+      globalThis.waiting = sdk.waitForRun(id, { ...options, pollIntervalMs: 200, pauseWhenHidden: false, signal: controller.signal }).catch((e) => e.name);
+      setVisibility("hidden");
+    }, runId);
+    await sleep(300);
+    const hiddenAt = (await polls(page));
+    await sleep(1500);
+    assert.ok((await polls(page)) >= hiddenAt + 4, `${(await polls(page)) - hiddenAt} polls in 1.5 s while hidden`);
+    await page.evaluate(() => stop());
+    assert.equal(await page.evaluate(() => waiting), "AbortError");
+  } finally {
+    await context.close();
+  }
+});
