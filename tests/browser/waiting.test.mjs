@@ -58,7 +58,12 @@ async function pageWithRun(context) {
 const polls = (page) => page.evaluate(() => globalThis.polls);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-test("a hidden tab sends no polls, and polls within a second of being visible again", async () => {
+/**
+ * Starts a wait in the page, lets it poll, makes the page go `away`, checks that no poll
+ * is sent while it is away, brings it `back`, and checks that polling resumes within a
+ * second and the wait ends well.
+ */
+async function noPollsWhileAway({ away, back, what }) {
   const context = await browser.newContext();
   try {
     const { page, runId } = await pageWithRun(context);
@@ -66,43 +71,37 @@ test("a hidden tab sends no polls, and polls within a second of being visible ag
       globalThis.waiting = sdk.waitForRun(id, { ...options, pollIntervalMs: 200, maxWaitMs: 60_000 }).then((r) => r.status, (e) => `${e.name}: ${e.message}`);
     }, runId);
     await sleep(1000);
-    assert.ok((await polls(page)) >= 3, `polling while visible: ${(await polls(page))} polls`);
-    await page.evaluate(() => setVisibility("hidden"));
+    assert.ok((await polls(page)) >= 3, `polling before: ${await polls(page)} polls`);
+    await away(page, context);
     await sleep(300); // a poll already on the wire may still land
-    const hiddenAt = (await polls(page));
+    const awayAt = await polls(page);
     await sleep(2500);
-    assert.equal((await polls(page)), hiddenAt, "no poll while the tab is hidden");
-    await page.evaluate(() => setVisibility("visible"));
+    assert.equal(await polls(page), awayAt, `no poll while ${what}`);
+    await back(page, context);
     await sleep(1000);
-    assert.ok((await polls(page)) > hiddenAt, "a poll within a second of the tab being visible");
+    assert.ok((await polls(page)) > awayAt, `a poll within a second of being back`);
     assert.equal(await page.evaluate(() => waiting), "completed");
   } finally {
     await context.close();
   }
-});
+}
 
-test("offline, the wait sends nothing and does not fail; back online, it resumes and ends", async () => {
-  const context = await browser.newContext();
-  try {
-    const { page, runId } = await pageWithRun(context);
-    await page.evaluate((id) => {
-      globalThis.waiting = sdk.waitForRun(id, { ...options, pollIntervalMs: 200, maxWaitMs: 60_000 }).then((r) => r.status, (e) => `${e.name}: ${e.message}`);
-    }, runId);
-    await sleep(800);
-    await context.setOffline(true);
-    assert.equal(await page.evaluate(() => navigator.onLine), false);
-    await sleep(300);
-    const offlineAt = (await polls(page));
-    await sleep(2500);
-    assert.equal((await polls(page)), offlineAt, "no poll while offline");
-    await context.setOffline(false);
-    await sleep(1000);
-    assert.ok((await polls(page)) > offlineAt, "polling again once online");
-    assert.equal(await page.evaluate(() => waiting), "completed");
-  } finally {
-    await context.close();
-  }
-});
+test("a hidden tab sends no polls, and polls within a second of being visible again", () =>
+  noPollsWhileAway({
+    what: "the tab is hidden",
+    away: (page) => page.evaluate(() => setVisibility("hidden")),
+    back: (page) => page.evaluate(() => setVisibility("visible")),
+  }));
+
+test("offline, the wait sends nothing and does not fail; back online, it resumes and ends", () =>
+  noPollsWhileAway({
+    what: "offline",
+    away: async (page, context) => {
+      await context.setOffline(true);
+      assert.equal(await page.evaluate(() => navigator.onLine), false);
+    },
+    back: (page, context) => context.setOffline(false),
+  }));
 
 test("with pauseWhenHidden: false a hidden tab keeps polling", async () => {
   const context = await browser.newContext();
