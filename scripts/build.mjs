@@ -90,6 +90,7 @@ run(join(root, "node_modules/.bin/tsc"), [
   "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--types", "node", "--outDir", join(pkg, "emulator"),
 ]);
 cpSync(join(root, "README.md"), join(pkg, "README.md"));
+cpSync(join(root, "docs"), join(pkg, "docs"), { recursive: true });
 cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 const manifest = {
   name: "toolhouse-agent-runs",
@@ -111,7 +112,7 @@ const manifest = {
     "./package.json": "./package.json",
   },
   bin: { "toolhouse-agent-runs-emulator": "./emulator/cli.js" },
-  files: ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "emulator/", "README.md", "LICENSE"],
+  files: ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "emulator/", "docs/", "README.md", "LICENSE"],
   sideEffects: false,
   engines: { node: ">=18" },
 };

@@ -25,8 +25,10 @@ test("a run is created with vars, waited for, continued and waited for again", a
   assert.equal(done.results[0].content, "Greet Ada warmly and tell them one fact about owls.");
   assert.ok(done.results.some((m) => m.role === "tool"));
 
+  // The service's answer to a continue is not the run: continueRun reads it again, by
+  // then queued or already in progress.
   const continued = await continueRun(created.id, "Thanks!", opts);
-  assert.equal(continued.status, "queued");
+  assert.ok(["queued", "in_progress"].includes(continued.status), continued.status);
   const again = await waitForRun(created.id, { ...opts, pollIntervalMs: 100 });
   assert.equal(again.status, "completed");
   assert.match(again.lastAgentMessage, /You said: "Thanks!"/);
@@ -50,12 +52,34 @@ test("a var of another type is a ValidationError naming the key, before any requ
   assert.equal(emulator.stats.requests, before);
 });
 
-test("a failed run resolves (it does not reject) and carries its error", async () => {
+test("a failed run resolves (it does not reject); its error is in results, and in error on list items", async () => {
   const run = await createRun({ chatId: BROKEN, vars: { city: "Oslo" } }, opts);
   const done = await waitForRun(run.id, { ...opts, pollIntervalMs: 100 });
   assert.equal(done.status, "failed");
-  assert.match(done.error, /get_weather failed/);
-  assert.ok(done.results.some((m) => Array.isArray(m.content) && m.content.some((p) => p.type === "error")));
+  // A read of a run carries no `error` (docs/service.md): the errors are in `results`.
+  assert.equal(done.error, null);
+  assert.ok(done.results.some((m) => Array.isArray(m.content) && m.content.some((p) => p.type === "error" && /get_weather failed/.test(p.error))));
+  const listed = (await listRuns(opts)).find((r) => r.id === run.id);
+  assert.match(listed.error, /get_weather failed/);
+  assert.equal(listed.lastAgentMessage, null, "list items carry no last_agent_message");
+});
+
+test("a wait on a run whose agent is deleted meanwhile ends at once with a PermissionDeniedError", async () => {
+  const own = await fastEmulator();
+  try {
+    const o = { apiKey: "th-test", baseUrl: own.baseUrl };
+    const run = await createRun({ chatId: SLOW, vars: { subject: "moths" } }, o);
+    const waiting = waitForRun(run.id, { ...o, pollIntervalMs: 100, maxWaitMs: 60_000 }).catch((e) => e);
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(own.deleteAgent(SLOW), true);
+    const started = Date.now();
+    const err = await waiting;
+    assert.ok(err instanceof sdk.PermissionDeniedError, String(err));
+    assert.match(err.message, /Chat ID associated to this Agent Run is invalid/);
+    assert.ok(Date.now() - started < 5_000);
+  } finally {
+    await own.close();
+  }
 });
 
 test("onUpdate hears each change of status once", async () => {
@@ -80,7 +104,7 @@ test("the AgentRuns class keeps its options and per-call options override them",
   const run = await client.createRun({ chatId: GREETER, vars: { name: "C" } });
   assert.equal((await client.getRun(run.id)).id, run.id);
   assert.equal((await client.waitForRun(run.id, { pollIntervalMs: 100 })).status, "completed");
-  assert.equal((await client.continueRun(run.id, "more")).status, "queued");
+  assert.ok(["queued", "in_progress"].includes((await client.continueRun(run.id, "more")).status));
   assert.ok((await client.listRuns()).length > 0);
   const err = await client.getRun(run.id, { apiKey: "th-other" }).catch((e) => e);
   assert.ok(err instanceof sdk.NotFoundError);
@@ -102,7 +126,7 @@ test("each error status of the service has its class", async () => {
   assert.match(e403.message, /does not belong to you/);
   const e404 = await getRun(MISSING_RUN, opts).catch((e) => e);
   assert.ok(e404 instanceof sdk.NotFoundError);
-  assert.deepEqual(e404.body, { detail: "Run not found" });
+  assert.deepEqual(e404.body, { detail: "Agent run not found" });
   const slow = await createRun({ chatId: SLOW, vars: { subject: "x" } }, opts);
   const e406 = await continueRun(slow.id, "hello?", opts).catch((e) => e);
   assert.ok(e406 instanceof sdk.RunNotCompletedError);

@@ -10,6 +10,7 @@ const repoBin = fileURLToPath(new URL("../../../node_modules/.bin/", import.meta
 const EXPECTED_FILES = [
   "LICENSE",
   "README.md",
+  "docs/service.md",
   "emulator/agents.json",
   "emulator/cli.js",
   "emulator/server.d.ts",
