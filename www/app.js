@@ -4,7 +4,7 @@
 // /config.json (served by scripts/serve.mjs) says where the emulator is and lists its
 // agents; Settings switch the page to the real service.
 import { loadSettings, saveSettings, SERVICE_BASE_URL } from "./settings.js";
-import { Conversation, Timeline, describeError, el, isTerminal, json, serviceTime, statusBadge, statusLabel, timeElement } from "./render.js";
+import { Conversation, Timeline, describeError, el, failureText, isTerminal, json, serviceTime, statusBadge, statusLabel, timeElement } from "./render.js";
 
 /**
  * @typedef {import("/pkg/index.js").AgentRun} AgentRun
@@ -318,7 +318,7 @@ function renderMeta(run) {
 /** @param {AgentRun} run */
 function statusMessage(run) {
   if (run.status === "completed") return `Run completed. The agent replied: ${run.lastAgentMessage ?? "(no message)"}`;
-  if (run.status === "failed") return `Run failed: ${run.error ?? "see the conversation"}`;
+  if (run.status === "failed") return `Run failed: ${failureText(run) ?? "see the conversation"}`;
   return `Run ${statusLabel(run.status).toLowerCase()}.`;
 }
 
@@ -331,7 +331,7 @@ function applyRun(view, run) {
   view.conversation.update(run);
   const failure = $("run-failure");
   failure.hidden = run.status !== "failed";
-  failure.textContent = run.status === "failed" ? `The run failed: ${run.error ?? "see the conversation below"}` : "";
+  failure.textContent = run.status === "failed" ? `The run failed: ${failureText(run) ?? "see the conversation below"}` : "";
   updateListItem(run);
   updateContinue();
 }
@@ -404,7 +404,10 @@ $("continue-form").addEventListener("submit", async (event) => {
     if (current !== view) return;
     messageBox.value = "";
     view.timeline.marker(`You continued: “${message.length > 60 ? `${message.slice(0, 60)}…` : message}”`, new Date());
-    applyRun(view, continued);
+    // The service's answer to a continue is not the run, so continueRun reads it again, and
+    // that read may still be the state from before the continue: only a newer one is shown.
+    const before = view.run;
+    if (!before || continued.status !== before.status || continued.updatedAt !== before.updatedAt) applyRun(view, continued);
     busy = false;
     follow(view, continued, continued);
   } catch (err) {

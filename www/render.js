@@ -145,6 +145,22 @@ export function messageText(item) {
   return texts.length ? texts.join("\n") : null;
 }
 
+/**
+ * Why a failed run failed, in words: its `error` where the answer has one (list items
+ * do), else the last `error` part of its results (a read of a run has no `error`).
+ * @param {AgentRun} run
+ * @returns {string | null}
+ */
+export function failureText(run) {
+  if (typeof run.error === "string" && run.error) return run.error;
+  for (const item of [...(run.results ?? [])].reverse()) {
+    if (!isObject(item) || !Array.isArray(item.content)) continue;
+    const part = item.content.findLast((p) => isObject(p) && p.type === "error");
+    if (part) return typeof part.error === "string" ? part.error : json(part.error);
+  }
+  return null;
+}
+
 /** A block of text, long ones cut with a button to show the rest. @param {string} text @param {string} className */
 function textBlock(text, className) {
   const LIMIT = 4000;

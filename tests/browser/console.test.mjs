@@ -1,7 +1,8 @@
 // The Agent Runs console (www/) in headless Chromium (Debian's, driven by playwright-core)
 // against the emulator: start a run with vars, watch it complete, continue it, reopen it
 // from the list, a failing agent, a 401 after a wrong key typed in Settings, and the
-// page at phone width by keyboard. Screenshots of each state go to
+// page at phone width by keyboard. Every test fails on a console error or a failed
+// request of the page (page-problems.mjs), the favicon included. Screenshots of each state go to
 // test-output/console/ (git-ignored); the README's copy, www/screenshot.png, is written
 // when it is missing or when UPDATE_SCREENSHOT=1.
 import { test, before, after } from "node:test";
@@ -10,6 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startSite } from "../../scripts/serve.mjs";
+import { watchProblems } from "./page-problems.mjs";
 
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const OUT = fileURLToPath(new URL("../../test-output/console/", import.meta.url));
@@ -26,9 +28,10 @@ let greeterRunId = "";
 before(async () => {
   mkdirSync(OUT, { recursive: true });
   // The emulator accepts one key only (the page's default, from /config.json), so a
-  // wrong key typed in Settings gets a real 401. staleMs: after a continue, reads serve
-  // the old "completed" run for 1.5 s, as the service may: the page must not show it as new.
-  site = await startSite({ emulator: { timeScale: 0.2, queueMs: 1000, staleMs: 1500, apiKey: KEY }, pollIntervalMs: 150 });
+  // wrong key typed in Settings gets a real 401. staleMs: after a continue (whose answer
+  // is not the run), reads serve the old "completed" run for 0.5 s, as the service may:
+  // the page must not show it as new. Runs stay queued 1 s, longer than that.
+  site = await startSite({ emulator: { timeScale: 0.2, queueMs: 5000, staleMs: 500, apiKey: KEY }, pollIntervalMs: 150 });
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: FLAGS });
 });
 after(async () => {
@@ -36,17 +39,29 @@ after(async () => {
   await site?.close();
 });
 
-/** A fresh page (own session storage), with page errors collected. @param {{ width: number, height: number }} [viewport] */
+/**
+ * A fresh page (own session storage), loaded, with its problems (uncaught errors, console
+ * errors, failed requests, error answers) collected in `errors`.
+ * @param {{ width: number, height: number }} [viewport]
+ */
 async function open(viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ viewport, reducedMotion: "reduce" });
   const page = await context.newPage();
-  /** @type {Error[]} */
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e));
+  const errors = watchProblems(page);
   await page.goto(site.url);
   await page.waitForSelector("html[data-ready]");
   return { page, errors, context };
 }
+
+test("the page loads with an empty console and no failed request, its icon included", async () => {
+  const { page, errors, context } = await open();
+  await page.waitForLoadState("networkidle");
+  const icon = await page.evaluate(() => document.querySelector("link[rel=icon]")?.getAttribute("href"));
+  assert.ok(icon, "the page names its icon");
+  assert.equal((await page.request.get(new URL(icon, site.url).href)).status(), 200);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 /** @param {import("playwright-core").Page} page @param {string} name */
 const shot = (page, name) => page.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
@@ -228,6 +243,13 @@ test("a wrong key typed in Settings gives a readable 401, sent only to the base 
   await page.reload();
   await page.waitForSelector("#error:not([hidden])");
   assert.match(await page.textContent("#error-text"), /^AuthenticationError \(HTTP 401\)/);
+  // The wrong key's 401s are this test's point: the answers of the base URL, and the
+  // line Chromium logs for each. Nothing else may show.
+  const expected = (/** @type {string} */ p) =>
+    new RegExp(`^HTTP 401: (GET|POST) ${site.emulator.baseUrl}/agent-runs$`).test(p) ||
+    p.startsWith(`console error: Failed to load resource: the server responded with a status of 401 (Unauthorized) (${site.emulator.baseUrl}/`);
+  assert.ok(errors.filter(expected).length >= 4, "the 401s were seen");
+  errors.splice(0, errors.length, ...errors.filter((p) => !expected(p)));
 
   // Back to the emulator: no error, the runs are listed again.
   await page.click("#settings-button");
@@ -270,7 +292,8 @@ test("at phone width, by keyboard alone: labelled fields, no sideways scrolling,
   await page.keyboard.type("tides");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#conversation .msg.final:has-text('Hello Lin!')");
-  assert.match(await page.textContent("#announcer"), /Run completed/);
+  // The announcer speaks 50 ms after the change (a fresh text node each time).
+  await page.waitForSelector("#announcer:has-text('Run completed')", { timeout: 2000 });
   assert.match(await page.textContent("#conversation"), /fact about tides/);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px too wide)`);
