@@ -21,6 +21,7 @@ import { inflate } from "./inflate.js";
 import { AgentRunsError, ValidationError } from "./errors.js";
 import { watch } from "./watch.js";
 import { sharingFetch } from "./share.js";
+import { BEFORE_CONTINUE } from "./run.js";
 
 /**
  * @typedef {import("../target/wasm-pack/agent_runs.js").ClientOptions} ClientOptions
@@ -204,7 +205,8 @@ function readOptions(base, options) {
   if (typeof own !== "object") return own;
   const out = Object.assign(Object.create(null), base);
   for (const key in own) if (own[key] !== undefined) out[key] = own[key];
-  if (out.after !== undefined) out.after = readable(out.after);
+  // A run continueRun returned says what it was before the continue: that is what counts.
+  if (out.after !== undefined) out.after = readable(out.after?.[BEFORE_CONTINUE] ?? out.after);
   return out;
 }
 

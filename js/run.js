@@ -41,3 +41,21 @@ function stringVars(vars) {
   }
   return out;
 }
+
+/**
+ * Where a run that `continueRun` returned keeps what the run was before the continue:
+ * `{ updatedAt, resultsCount }`, which a wait given the run as `after` compares polled
+ * states with (js/index.js hands it over). A symbol, so that the run looks as any other.
+ * @internal
+ */
+export const BEFORE_CONTINUE = Symbol.for("toolhouse-agent-runs.beforeContinue");
+
+/**
+ * @param {object} run
+ * @param {string | null} updatedAt
+ * @param {number} resultsCount
+ * @internal
+ */
+export function markContinued(run, updatedAt, resultsCount) {
+  Object.defineProperty(run, BEFORE_CONTINUE, { value: { updatedAt, resultsCount } });
+}

@@ -387,7 +387,8 @@ fn read_after(value: &JsValue) -> Result<Option<After>, Error> {
     if !value.is_object() {
         return Err(Error::invalid(&["after"], "must be the run that continueRun returned"));
     }
-    let count = js::array_len(&get(value, "results"));
+    // A run continueRun returned carries what it was before the continue (js/run.js).
+    let count = get(value, "resultsCount").as_f64().map_or_else(|| js::array_len(&get(value, "results")), |n| n as usize);
     Ok(Some(After::new(get(value, "updatedAt").as_str().as_deref(), count)))
 }
 
@@ -515,31 +516,36 @@ pub async fn get_run(run_id: JsValue, options: JsValue) -> Result<JsValue, JsVal
     Ok(call.poll(&run_id, call.call_budget()).await?.0.run)
 }
 
-/// `continueRun`. The service's answer to the PUT is not documented: when it holds a
-/// run, that is the result; otherwise (any other body, even none) the run is read again.
+/// `continueRun`. The service's answer to the PUT is not documented (the published
+/// description leaves it out): when it holds a run, that is the result; otherwise (any
+/// other body, even none) the run is read again. The run is read first too: what it was
+/// before the continue goes with the result (see `js/run.js`, `markContinued`), so that
+/// a wait given it as `after` never takes the state from before the continue for the
+/// new end, nor the new end, if the agent was quick, for a state from before.
 pub async fn continue_run(run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = check_run_id(&run_id)?;
     let body = continue_body(&message)?;
     let call = read_settings(&options)?.resolve().map_err(to_js)?;
-    Ok(continue_with(&call, &run_id, &body).await?.run)
+    let before = call.poll(&run_id, call.call_budget()).await?.0;
+    let answer = call.request("PUT", &call.endpoint.run_url(&run_id), Some(&body), call.call_budget()).await?;
+    let continued = match read_run(&answer, Known { id: Some(&run_id), chat_id: None }) {
+        Ok(read) => read,
+        Err(_) => call.poll(&run_id, call.call_budget()).await?.0,
+    };
+    let updated_at = before.updated_at.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    js::mark_continued(&continued.run, &updated_at, before.results as f64);
+    Ok(continued.run)
 }
 
-async fn continue_with(call: &Call, run_id: &str, body: &JsValue) -> Result<Read, JsValue> {
-    let answer = call.request("PUT", &call.endpoint.run_url(run_id), Some(body), call.call_budget()).await?;
-    match read_run(&answer, Known { id: Some(run_id), chat_id: None }) {
-        Ok(read) => Ok(read),
-        Err(_) => Ok(call.poll(run_id, call.call_budget()).await?.0),
-    }
-}
-
-/// `continueAndWait`: adds the message and waits for the run's new end, never taking
-/// the state from before the continue for it.
+/// `continueAndWait`: reads the run, adds the message and waits for the run's new end:
+/// a state is taken only once it differs from the one read before the continue.
 pub async fn continue_and_wait(run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = check_run_id(&run_id)?;
     let body = continue_body(&message)?;
     let mut call = read_settings(&options)?.resolve().map_err(to_js)?;
-    let continued = continue_with(&call, &run_id, &body).await?;
-    call.after = Some(After::new(continued.updated_at.as_deref(), continued.results));
+    let before = call.poll(&run_id, call.call_budget()).await?.0;
+    call.request("PUT", &call.endpoint.run_url(&run_id), Some(&body), call.call_budget()).await?;
+    call.after = Some(After::new(before.updated_at.as_deref(), before.results));
     call.wait(&run_id).await
 }
 

@@ -207,6 +207,13 @@ extern "C" {
     ) -> JsValue;
 }
 
+#[wasm_bindgen(module = "/js/run.js")]
+extern "C" {
+    /// Attaches to a run `continueRun` returns what the run was before the continue.
+    #[wasm_bindgen(js_name = markContinued)]
+    pub fn mark_continued(run: &JsValue, updated_at: &JsValue, results: f64);
+}
+
 /// The `AgentRun` object handed to JS.
 pub fn run_to_js(run: &Run<JsValue>) -> JsValue {
     let or_null = |v: &Option<JsValue>| v.clone().unwrap_or(JsValue::NULL);

@@ -64,6 +64,7 @@ const CANNOT_THROW = {
   length: "a genuine string",
   makeError: "js/errors.js: builds one of the package's classes from a bounded message",
   makeRun: "js/run.js: reads a value JSON.parse made",
+  markContinued: "js/run.js: defines a property on a run makeRun made",
   rest: "js/page.js: reads globals with optional chaining; a genuine AbortSignal",
   instanceof_Promise: "instanceof on what js/page.js returned (undefined or a promise of its own)",
   static_accessor_GLOBAL_THIS: "typeof check",
