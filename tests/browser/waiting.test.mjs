@@ -1,7 +1,8 @@
 // Waits that respect the page, in headless Chromium: no polls while the tab is hidden
 // (a poll within a second of it being visible again), none while the browser is offline
 // (the wait resumes when it is back online, and ends well), and `pauseWhenHidden: false`
-// turns both off.
+// turns both off. And Retry-After, which a page can read only where the service's CORS
+// exposes it: without it, the client's own backoff applies.
 //
 // Headless Chromium never hides a tab by itself (measured: switching tabs and minimizing
 // the window both leave `document.visibilityState` at "visible"), so the page's
@@ -27,7 +28,7 @@ after(async () => {
 });
 
 /** A page with the package loaded, a run of the slow agent started, and a visibility switch. */
-async function pageWithRun(context) {
+async function pageWithRun(context, on = site) {
   const page = await context.newPage();
   await page.addInitScript(() => {
     let state = "visible";
@@ -38,8 +39,8 @@ async function pageWithRun(context) {
       document.dispatchEvent(new Event("visibilitychange"));
     };
   });
-  await page.goto(site.url); // the console: a page of the origin that serves /pkg/
-  const config = { baseUrl: site.emulator.baseUrl, chatId: SLOW };
+  await page.goto(on.url); // the console: a page of the origin that serves /pkg/
+  const config = { baseUrl: on.emulator.baseUrl, chatId: SLOW };
   const runId = await page.evaluate(async ({ baseUrl, chatId }) => {
     globalThis.sdk = await import("/pkg/index.js");
     // Every poll the client sends is counted here, as it leaves.
@@ -121,5 +122,28 @@ test("with pauseWhenHidden: false a hidden tab keeps polling", async () => {
     assert.equal(await page.evaluate(() => waiting), "AbortError");
   } finally {
     await context.close();
+  }
+});
+
+test("a page reads Retry-After where the service lets it (CORS), and falls back on its own backoff where it does not", async () => {
+  const exposing = await startSite({ emulator: { timeScale: 0.04, exposeHeaders: true } });
+  const context = await browser.newContext();
+  try {
+    for (const [on, expected] of [[exposing, "the header's 2 s"], [site, "the backoff"]]) {
+      const { page, runId } = await pageWithRun(context, on);
+      on.emulator.addFault({ kind: "status", status: 429, retryAfter: "2", method: "GET", path: `/v1/agent-runs/${runId}`, times: 1 });
+      const delays = await page.evaluate(async (id) => {
+        const heard = [];
+        await sdk.getRun(id, { ...options, maxRetries: 1, onRetry: (r) => heard.push([r.delayMs, r.error.retryAfterMs]) });
+        return heard;
+      }, runId);
+      assert.equal(delays.length, 1, expected);
+      const [[delayMs, retryAfterMs]] = delays;
+      if (on === exposing) assert.deepEqual([delayMs, retryAfterMs], [2000, 2000], expected);
+      else assert.ok(retryAfterMs === null && delayMs >= 375 && delayMs <= 500, `${expected}: ${delayMs} ms, retryAfterMs ${retryAfterMs}`);
+    }
+  } finally {
+    await context.close();
+    await exposing.close();
   }
 });
