@@ -20,6 +20,9 @@ node scripts/build.mjs
 stage "wasm-bindgen-test: the bindings in Node, a Chromium page and a Chromium service worker"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export CHROMEDRIVER=/usr/bin/chromedriver
+# The runner gives a browser 20 s by default to load the (debug, several MB) test wasm; a
+# cold Chromium on a busy 2-core machine has been seen to need more in a service worker.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 cargo test --target wasm32-unknown-unknown --test wasm_node --test wasm_page --test wasm_service_worker
 
 stage "tsc --strict: the .d.ts, with moduleResolution node16 and bundler"
