@@ -92,6 +92,7 @@ test("start a run with vars, see it complete with the reply, continue it, see th
   await raw.locator("summary").click();
   assert.match(await raw.locator("pre").textContent(), /"type": "tool-result"/);
   assert.equal(await page.isEnabled("#message"), true);
+  await page.waitForSelector("#announcer:has-text('Run completed')", { timeout: 5_000 });
   assert.match(await page.textContent("#announcer"), /Run completed\. The agent replied: Hello Grace!/);
   await shot(page, "01-completed");
   greeterRunId = /** @type {string} */ (/#run=(.+)$/.exec(page.url())?.[1]);
@@ -135,6 +136,8 @@ test("a failing agent's error is shown, and bad input gives a readable error", a
   assert.match(await page.textContent("#timeline"), /Failed/);
   assert.equal(await page.isDisabled("#message"), true);
   assert.match(await page.textContent("#continue-hint"), /failed run takes no more messages/);
+  // The announcer speaks 50 ms after the change (a live region): wait for it.
+  await page.waitForSelector("#announcer:has-text('Run failed')", { timeout: 5_000 });
   assert.match(await page.textContent("#announcer"), /Run failed: Tool get_weather failed/);
   await shot(page, "04-failed");
 
