@@ -7,9 +7,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::error::{Error, ErrorKind};
-use crate::js::{self, error_to_js, get, run_to_js, to_js, ErrorExtras};
+use crate::js::{self, bare_error_to_js, error_to_js, get, run_to_js, ErrorExtras};
 use crate::json::JsonView;
-use crate::model::{self, Known, Run};
+use crate::model::{self, Expected, Run};
 use crate::poll::{self, After, PollSchedule, WaitStep};
 use crate::request::{self, CreateRun, Endpoint, ParsedUrl, MAX_OPTION_TEXT};
 use crate::retry::{self, Outcome, RetryPolicy};
@@ -227,7 +227,7 @@ impl Call {
                         let mut message = String::from("no complete answer within timeoutMs (");
                         crate::text::push_uint(&mut message, timeout_ms as u64);
                         message.push_str(" ms)");
-                        (Outcome::Timeout, None, to_js(Error::new(ErrorKind::Timeout, message)))
+                        (Outcome::Timeout, None, bare_error_to_js(Error::new(ErrorKind::Timeout, message)))
                     }
                     Err(Failure::Connection(cause)) => {
                         let err = Error::new(ErrorKind::Connection, self.connection_message(&cause));
@@ -235,7 +235,7 @@ impl Call {
                         (Outcome::Connection, None, error_to_js(err, extras))
                     }
                     Err(Failure::NotAResponse) => {
-                        return Err(to_js(Error::new(ErrorKind::Service, "the fetch function did not return a Response")))
+                        return Err(bare_error_to_js(Error::new(ErrorKind::Service, "the fetch function did not return a Response")))
                     }
                 };
             let delay = budget.retry.delay_before_retry(retries_done, idempotent, outcome, retry_after_ms, js_sys::Math::random());
@@ -300,7 +300,7 @@ impl Call {
     /// Reads a run; also gives the `Retry-After` of the answer, if any.
     async fn poll(&self, run_id: &str, budget: Budget) -> Result<(Read, Option<u64>), JsValue> {
         let answer = self.request("GET", &self.endpoint.run_url(run_id), None, budget).await?;
-        Ok((read_run(&answer, Known { id: Some(run_id), chat_id: None })?, answer.retry_after_ms))
+        Ok((read_run(&answer, Expected { id: Some(run_id), chat_id: None })?, answer.retry_after_ms))
     }
 
     /// Polls until the run has ended. With `after` (the run a continue returned), states
@@ -343,7 +343,7 @@ impl Call {
                 Err(e) if past(deadline) => return Err(timed_out(last_run, &last_status, Some(e))),
                 Err(e) => return Err(e),
             };
-            let fresh = after.as_mut().is_none_or(|a| a.is_new(&read.status, read.updated_at.as_deref(), read.results));
+            let fresh = after.as_mut().is_none_or(|a| a.observe(&read.status, read.updated_at.as_deref(), read.results));
             if fresh {
                 if last_status.as_deref() != Some(read.status.as_str()) {
                     if let Some(on_update) = &self.on_update {
@@ -431,7 +431,7 @@ impl Read {
     }
 }
 
-fn read_run(answer: &Answer, known: Known<'_>) -> Result<Read, JsValue> {
+fn read_run(answer: &Answer, known: Expected<'_>) -> Result<Read, JsValue> {
     let body = json_body(answer)?;
     let data = model::envelope_data(answer.status, body).map_err(bad_body(body))?;
     let run = model::parse_run(answer.status, data, known).map_err(bad_body(body))?;
@@ -439,7 +439,7 @@ fn read_run(answer: &Answer, known: Known<'_>) -> Result<Read, JsValue> {
 }
 
 fn read_settings(options: &JsValue) -> Result<Settings, JsValue> {
-    Settings::read(options).map_err(to_js)
+    Settings::read(options).map_err(bare_error_to_js)
 }
 
 /// A JSON request body, built in JS of JS values.
@@ -461,7 +461,7 @@ fn create_body(params: &JsValue) -> Result<(String, JsValue), JsValue> {
     let params = CreateRun::from_params(params, is_web_url, |k, v| {
         let _ = js_sys::Reflect::set(&vars, &k, &v);
     })
-    .map_err(to_js)?;
+    .map_err(bare_error_to_js)?;
     let body = js::null_object();
     js::set(&body, "chat_id", &JsValue::from_str(&params.chat_id));
     if params.has_vars {
@@ -477,7 +477,7 @@ fn create_body(params: &JsValue) -> Result<(String, JsValue), JsValue> {
 
 /// Checks a continue's message and writes its body.
 fn continue_body(message: &JsValue) -> Result<JsValue, JsValue> {
-    request::check_message(message).map_err(to_js)?;
+    request::check_message(message).map_err(bare_error_to_js)?;
     let body = js::null_object();
     js::set(&body, "message", message);
     json_text(&body)
@@ -485,25 +485,25 @@ fn continue_body(message: &JsValue) -> Result<JsValue, JsValue> {
 
 fn check_run_id(run_id: &JsValue) -> Result<String, JsValue> {
     let text = js::short_string(run_id, 64).ok().flatten();
-    request::check_uuid("runId", text.as_deref()).map_err(to_js)
+    request::check_uuid("runId", text.as_deref()).map_err(bare_error_to_js)
 }
 
 /// `createRun`.
 pub async fn create_run(params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let (chat_id, body) = create_body(&params)?;
-    let call = read_settings(&options)?.resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(bare_error_to_js)?;
     Ok(create(&call, &chat_id, &body).await?.run)
 }
 
 async fn create(call: &Call, chat_id: &str, body: &JsValue) -> Result<Read, JsValue> {
     let answer = call.request("POST", &call.endpoint.runs_url(), Some(body), call.call_budget()).await?;
-    read_run(&answer, Known { id: None, chat_id: Some(chat_id) })
+    read_run(&answer, Expected { id: None, chat_id: Some(chat_id) })
 }
 
 /// `createAndWait`: starts a run and waits for its end (`maxWaitMs` bounds the wait).
 pub async fn create_and_wait(params: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let (chat_id, body) = create_body(&params)?;
-    let call = read_settings(&options)?.resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(bare_error_to_js)?;
     // The id is a UUID (read_run checks it) before it goes into the poll's path.
     let run = create(&call, &chat_id, &body).await?;
     call.wait(&run.id).await
@@ -512,7 +512,7 @@ pub async fn create_and_wait(params: JsValue, options: JsValue) -> Result<JsValu
 /// `getRun`.
 pub async fn get_run(run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = check_run_id(&run_id)?;
-    let call = read_settings(&options)?.resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(bare_error_to_js)?;
     Ok(call.poll(&run_id, call.call_budget()).await?.0.run)
 }
 
@@ -525,10 +525,10 @@ pub async fn get_run(run_id: JsValue, options: JsValue) -> Result<JsValue, JsVal
 pub async fn continue_run(run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = check_run_id(&run_id)?;
     let body = continue_body(&message)?;
-    let call = read_settings(&options)?.resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(bare_error_to_js)?;
     let before = call.poll(&run_id, call.call_budget()).await?.0;
     let answer = call.request("PUT", &call.endpoint.run_url(&run_id), Some(&body), call.call_budget()).await?;
-    let continued = match read_run(&answer, Known { id: Some(&run_id), chat_id: None }) {
+    let continued = match read_run(&answer, Expected { id: Some(&run_id), chat_id: None }) {
         Ok(read) => read,
         Err(_) => call.poll(&run_id, call.call_budget()).await?.0,
     };
@@ -542,7 +542,7 @@ pub async fn continue_run(run_id: JsValue, message: JsValue, options: JsValue) -
 pub async fn continue_and_wait(run_id: JsValue, message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = check_run_id(&run_id)?;
     let body = continue_body(&message)?;
-    let mut call = read_settings(&options)?.resolve().map_err(to_js)?;
+    let mut call = read_settings(&options)?.resolve().map_err(bare_error_to_js)?;
     let before = call.poll(&run_id, call.call_budget()).await?.0;
     call.request("PUT", &call.endpoint.run_url(&run_id), Some(&body), call.call_budget()).await?;
     call.after = Some(After::new(before.updated_at.as_deref(), before.results));
@@ -552,7 +552,7 @@ pub async fn continue_and_wait(run_id: JsValue, message: JsValue, options: JsVal
 /// `listRuns`: the runs are read one at a time into the JS array, never all at once
 /// into wasm memory.
 pub async fn list_runs(options: JsValue) -> Result<JsValue, JsValue> {
-    let call = read_settings(&options)?.resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(bare_error_to_js)?;
     let answer = call.request("GET", &call.endpoint.runs_url(), None, call.call_budget()).await?;
     let body = json_body(&answer)?;
     let runs = js_sys::Array::new();
@@ -567,18 +567,18 @@ pub async fn list_runs(options: JsValue) -> Result<JsValue, JsValue> {
 /// resolves too). `onUpdate` hears of each change of status.
 pub async fn wait_for_run(run_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let run_id = check_run_id(&run_id)?;
-    let call = read_settings(&options)?.resolve().map_err(to_js)?;
+    let call = read_settings(&options)?.resolve().map_err(bare_error_to_js)?;
     call.wait(&run_id).await
 }
 
 /// `parseRunCallback`: the body a callback POSTed (text or parsed), in either shape.
 pub fn parse_run_callback(body: &JsValue) -> Result<JsValue, JsValue> {
     let parsed = if body.is_string() {
-        js::json_parse(body).map_err(|_| to_js(Error::invalid(&["body"], "is not JSON")))?
+        js::json_parse(body).map_err(|_| bare_error_to_js(Error::invalid(&["body"], "is not JSON")))?
     } else {
         body.clone()
     };
-    let callback = model::parse_callback(&parsed).map_err(to_js)?;
+    let callback = model::parse_callback(&parsed).map_err(bare_error_to_js)?;
     let out = js_sys::Object::new();
     js::set(&out, "runId", &JsValue::from_str(&callback.run_id));
     js::set(&out, "status", &callback.status);
@@ -591,13 +591,13 @@ pub fn parse_run_callback(body: &JsValue) -> Result<JsValue, JsValue> {
 pub fn check_client_options(options: &JsValue) -> Result<(), JsValue> {
     let settings = read_settings(options)?;
     if settings.signal.is_some() {
-        return Err(to_js(Error::invalid(&["signal"], "belongs to a call, not to the client")));
+        return Err(bare_error_to_js(Error::invalid(&["signal"], "belongs to a call, not to the client")));
     }
     if settings.idempotency_key.is_some() {
-        return Err(to_js(Error::invalid(&["idempotencyKey"], "belongs to a call, not to the client")));
+        return Err(bare_error_to_js(Error::invalid(&["idempotencyKey"], "belongs to a call, not to the client")));
     }
     if settings.after.is_some() {
-        return Err(to_js(Error::invalid(&["after"], "belongs to a call, not to the client")));
+        return Err(bare_error_to_js(Error::invalid(&["after"], "belongs to a call, not to the client")));
     }
     Ok(())
 }

@@ -267,7 +267,7 @@ pub fn error_to_js(err: Error, extras: ErrorExtras) -> JsValue {
 }
 
 /// A core error with no extras.
-pub fn to_js(err: Error) -> JsValue {
+pub fn bare_error_to_js(err: Error) -> JsValue {
     error_to_js(err, ErrorExtras::default())
 }
 

@@ -182,7 +182,7 @@ export interface AgentRun {
 }
 "#;
 
-    fn unwrap(options: Option<JsValue>) -> JsValue {
+    fn or_undefined(options: Option<JsValue>) -> JsValue {
         options.unwrap_or(JsValue::UNDEFINED)
     }
 
@@ -202,7 +202,7 @@ export interface AgentRun {
         #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::create_run(params, unwrap(options)))
+        spawn(client::create_run(params, or_undefined(options)))
     }
 
     /// Reads a run.
@@ -211,7 +211,7 @@ export interface AgentRun {
         #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::get_run(run_id, unwrap(options)))
+        spawn(client::get_run(run_id, or_undefined(options)))
     }
 
     /// Adds a message to a completed run, which queues it again (the agent keeps its
@@ -222,7 +222,7 @@ export interface AgentRun {
         #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::continue_run(run_id, message, unwrap(options)))
+        spawn(client::continue_run(run_id, message, or_undefined(options)))
     }
 
     /// Polls a run until it is `completed` or `failed`, and resolves with it (a failed
@@ -232,13 +232,13 @@ export interface AgentRun {
         #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::wait_for_run(run_id, unwrap(options)))
+        spawn(client::wait_for_run(run_id, or_undefined(options)))
     }
 
     /// Lists the caller's runs.
     #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<AgentRun[]>")]
     pub fn list_runs(#[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>) -> Promise {
-        spawn(client::list_runs(unwrap(options)))
+        spawn(client::list_runs(or_undefined(options)))
     }
 
     /// Starts a run and resolves when it has ended (`maxWaitMs` bounds the wait).
@@ -250,7 +250,7 @@ export interface AgentRun {
         #[wasm_bindgen(unchecked_param_type = "CreateRunParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::create_and_wait(params, unwrap(options)))
+        spawn(client::create_and_wait(params, or_undefined(options)))
     }
 
     /// Adds a message to a completed run and resolves when the run has ended again. The
@@ -262,7 +262,7 @@ export interface AgentRun {
         #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> Promise {
-        spawn(client::continue_and_wait(run_id, message, unwrap(options)))
+        spawn(client::continue_and_wait(run_id, message, or_undefined(options)))
     }
 
     /// Reads the body of a callback (the text, its bytes as a `Uint8Array`, `Buffer` or
@@ -282,6 +282,6 @@ export interface AgentRun {
     /// (`undefined` when they are fine) for `js/index.js` to throw.
     #[wasm_bindgen(js_name = checkClientOptions, skip_typescript)]
     pub fn check_client_options(options: Option<JsValue>) -> JsValue {
-        client::check_client_options(&unwrap(options)).err().unwrap_or(JsValue::UNDEFINED)
+        client::check_client_options(&or_undefined(options)).err().unwrap_or(JsValue::UNDEFINED)
     }
 }

@@ -39,7 +39,7 @@ pub struct Run<V> {
 /// What the caller already knows of the run: the id it asked for (an answer about
 /// another run is an error), the chat it started (used where the service leaves it out).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Known<'a> {
+pub struct Expected<'a> {
     pub id: Option<&'a str>,
     pub chat_id: Option<&'a str>,
 }
@@ -56,7 +56,7 @@ pub fn envelope_data<V: JsonView>(status: u16, body: &V) -> Result<V, Error> {
 }
 
 /// Reads one run from the value of `data`.
-pub fn parse_run<V: JsonView>(status: u16, data: V, known: Known<'_>) -> Result<Run<V>, Error> {
+pub fn parse_run<V: JsonView>(status: u16, data: V, known: Expected<'_>) -> Result<Run<V>, Error> {
     if !data.is_object() {
         return Err(Error::bad_response(status, "\"data\" is not a run object"));
     }
@@ -123,7 +123,7 @@ pub fn parse_run_list<V: JsonView>(status: u16, body: &V, mut each: impl FnMut(R
     let len = data.length().ok_or_else(|| Error::bad_response(status, "\"data\" is not an array"))?;
     for i in 0..len {
         let item = data.item(i).ok_or_else(|| Error::bad_response(status, "\"data\" changed while read"))?;
-        each(parse_run(status, item, Known::default())?);
+        each(parse_run(status, item, Expected::default())?);
     }
     Ok(())
 }
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn the_documented_run_reads_field_by_field() {
-        let run = parse_run(200, documented_run(), Known::default()).unwrap();
+        let run = parse_run(200, documented_run(), Expected::default()).unwrap();
         assert_eq!(run.id, "bcb7e865-9e6c-4a1b-8c2d-c0110fdf5c2e");
         assert_eq!(text(&run.chat_id), Some("a3a26d33-6f4d-4490-a56f-e17f867ba451"));
         assert_eq!(run.status, json!("queued"));
@@ -197,7 +197,7 @@ mod tests {
     fn a_create_answer_without_chat_id_takes_the_known_one() {
         let mut data = documented_run();
         data.as_object_mut().unwrap().remove("chat_id");
-        let known = Known { id: None, chat_id: Some("a3a26d33-6f4d-4490-a56f-e17f867ba451") };
+        let known = Expected { id: None, chat_id: Some("a3a26d33-6f4d-4490-a56f-e17f867ba451") };
         let run = parse_run(200, data, known).unwrap();
         assert_eq!(text(&run.chat_id), Some("a3a26d33-6f4d-4490-a56f-e17f867ba451"));
     }
@@ -206,7 +206,7 @@ mod tests {
     fn unknown_status_is_kept_as_its_string_and_is_not_terminal() {
         let mut data = documented_run();
         data["status"] = json!("paused_for_review");
-        let run = parse_run(200, data, Known::default()).unwrap();
+        let run = parse_run(200, data, Expected::default()).unwrap();
         assert_eq!(run.status_text, "paused_for_review");
         assert!(!is_terminal(&run.status_text));
         assert!(is_terminal("completed") && is_terminal("failed"));
@@ -217,7 +217,7 @@ mod tests {
     fn unknown_fields_stay_in_raw() {
         let mut data = documented_run();
         data["new_field"] = json!({"nested": [1, 2, 3]});
-        let run = parse_run(200, data.clone(), Known::default()).unwrap();
+        let run = parse_run(200, data.clone(), Expected::default()).unwrap();
         assert_eq!(run.raw["new_field"], json!({"nested": [1, 2, 3]}));
     }
 
@@ -225,7 +225,7 @@ mod tests {
     fn fields_of_the_wrong_type_become_none() {
         let data = json!({"id": RUN, "status": "completed", "results": "oops", "last_agent_message": 5,
                           "created_at": false, "vars": [1], "bundle": {"a": 1}});
-        let run = parse_run(200, data, Known::default()).unwrap();
+        let run = parse_run(200, data, Expected::default()).unwrap();
         assert_eq!(run.results, None);
         assert_eq!(run.last_agent_message, None);
         assert_eq!(run.created_at, None);
@@ -236,43 +236,43 @@ mod tests {
     #[test]
     fn vars_stay_the_object_sent_for_the_binding_to_read() {
         let data = json!({"id": RUN, "status": "queued", "vars": {"name": "Ada", "n": 3, "__proto__": "x"}});
-        let run = parse_run(200, data, Known::default()).unwrap();
+        let run = parse_run(200, data, Expected::default()).unwrap();
         assert_eq!(run.vars, Some(json!({"name": "Ada", "n": 3, "__proto__": "x"})));
     }
 
     #[test]
     fn a_huge_status_is_kept_whole_for_the_caller_and_cut_for_the_core() {
         let long = "s".repeat(100_000);
-        let run = parse_run(200, json!({"id": RUN, "status": long}), Known::default()).unwrap();
+        let run = parse_run(200, json!({"id": RUN, "status": long}), Expected::default()).unwrap();
         assert_eq!(run.status, json!(long));
         assert!(run.status_text.chars().count() <= crate::json::TEXT_LIMIT + 1);
     }
 
     #[test]
     fn a_numeric_status_is_said_to_be_a_number() {
-        let err = parse_run(200, json!({"id": RUN, "status": 3}), Known::default()).unwrap_err();
+        let err = parse_run(200, json!({"id": RUN, "status": 3}), Expected::default()).unwrap_err();
         assert!(err.message.contains("is a number"), "{}", err.message);
-        let err = parse_run(200, json!({"id": RUN, "status": [1]}), Known::default()).unwrap_err();
+        let err = parse_run(200, json!({"id": RUN, "status": [1]}), Expected::default()).unwrap_err();
         assert!(err.message.contains("not a string"), "{}", err.message);
     }
 
     #[test]
     fn an_answer_about_another_run_or_with_a_non_uuid_id_is_a_bad_response() {
         let other = "00000000-0000-4000-8000-000000000000";
-        let err = parse_run(200, json!({"id": other, "status": "queued"}), Known { id: Some(RUN), chat_id: None }).unwrap_err();
+        let err = parse_run(200, json!({"id": other, "status": "queued"}), Expected { id: Some(RUN), chat_id: None }).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Service);
         assert!(err.message.contains(other) && err.message.contains(RUN), "{}", err.message);
         for bad in [json!("../../v2/x"), json!(5), json!("x".repeat(10_000))] {
-            let err = parse_run(200, json!({"id": bad, "status": "queued"}), Known::default()).unwrap_err();
+            let err = parse_run(200, json!({"id": bad, "status": "queued"}), Expected::default()).unwrap_err();
             assert!(err.message.contains("not a UUID"), "{}", err.message);
         }
         let upper = RUN.to_uppercase();
-        assert!(parse_run(200, json!({"id": upper, "status": "queued"}), Known { id: Some(RUN), chat_id: None }).is_ok());
+        assert!(parse_run(200, json!({"id": upper, "status": "queued"}), Expected { id: Some(RUN), chat_id: None }).is_ok());
     }
 
     #[test]
     fn a_run_without_status_is_a_bad_response() {
-        let err = parse_run(200, json!({"id": RUN}), Known::default()).unwrap_err();
+        let err = parse_run(200, json!({"id": RUN}), Expected::default()).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Service);
         assert!(err.message.contains("no \"status\""), "{}", err.message);
     }
@@ -280,9 +280,9 @@ mod tests {
     #[test]
     fn a_run_without_id_takes_the_requested_id_or_fails() {
         let data = json!({"status": "queued"});
-        let run = parse_run(200, data.clone(), Known { id: Some(RUN), chat_id: None }).unwrap();
+        let run = parse_run(200, data.clone(), Expected { id: Some(RUN), chat_id: None }).unwrap();
         assert_eq!(run.id, RUN);
-        assert!(parse_run(200, data, Known::default()).is_err());
+        assert!(parse_run(200, data, Expected::default()).is_err());
     }
 
     #[test]
@@ -361,7 +361,7 @@ mod tests {
     proptest! {
         #[test]
         fn no_json_value_makes_the_parsers_panic(body in arbitrary_json(), status in 100u16..600) {
-            let _ = envelope_data(status, &body).and_then(|d| parse_run(status, d, Known::default()));
+            let _ = envelope_data(status, &body).and_then(|d| parse_run(status, d, Expected::default()));
             let _ = parse_run_list(status, &body, |_| ());
             let _ = Error::from_response(status, Some(&body), "");
             let _ = parse_callback(&body);
@@ -369,7 +369,7 @@ mod tests {
 
         #[test]
         fn every_parsed_run_keeps_its_raw_value(body in arbitrary_json()) {
-            if let Ok(run) = parse_run(200, body.clone(), Known::default()) {
+            if let Ok(run) = parse_run(200, body.clone(), Expected::default()) {
                 prop_assert_eq!(run.raw, body);
             }
         }

@@ -63,17 +63,18 @@ pub struct After {
 }
 
 impl After {
-    /// From the run `continueRun` returned: its `updatedAt` and its number of results.
-    /// (Its status says nothing: a queued answer to the PUT can still be followed by
-    /// reads of the old `completed` state.)
+    /// From the run as it was before the continue: its `updatedAt` and its number of
+    /// results. (Its status says nothing: a queued answer to the PUT can still be
+    /// followed by reads of the old `completed` state.)
     pub fn new(updated_at: Option<&str>, results: usize) -> After {
         After { updated_at: updated_at.and_then(timestamp_micros), results, picked_up: false }
     }
 
-    /// Whether a polled state is the continued run's own, not the one before the continue.
-    /// A state counts once the run has been seen running again, or when it was updated
-    /// after the continue, or when it has more results than the continued run had.
-    pub fn is_new(&mut self, status: &str, updated_at: Option<&str>, results: usize) -> bool {
+    /// Takes in a polled state and says whether it is the continued run's own, not the
+    /// one before the continue. A state counts once the run has been seen running again
+    /// (which this remembers), or when it was updated after the continue, or when it has
+    /// more results than the run had before it.
+    pub fn observe(&mut self, status: &str, updated_at: Option<&str>, results: usize) -> bool {
         if !is_terminal(status) {
             self.picked_up = true;
             return true;
@@ -162,25 +163,25 @@ mod tests {
         // continueRun answered the queued run, with the new message appended (3 results).
         let mut after = After::new(Some("2025-01-15T01:47:00.000001"), 3);
         // The service still serves the state from before the continue.
-        assert!(!after.is_new("completed", Some("2025-01-15T01:46:59.000000"), 2));
+        assert!(!after.observe("completed", Some("2025-01-15T01:46:59.000000"), 2));
         // Then the run ends anew: more results and a later update.
-        assert!(after.is_new("completed", Some("2025-01-15T01:47:05.000000"), 4));
+        assert!(after.observe("completed", Some("2025-01-15T01:47:05.000000"), 4));
     }
 
     #[test]
     fn when_continue_only_saw_the_stale_run_a_later_update_or_more_results_count() {
         let after = After::new(Some("2025-01-15T01:46:59"), 2);
-        assert!(!after.clone().is_new("completed", Some("2025-01-15T01:46:59"), 2));
-        assert!(after.clone().is_new("completed", Some("2025-01-15T01:47:10"), 2));
-        assert!(after.clone().is_new("completed", None, 4));
+        assert!(!after.clone().observe("completed", Some("2025-01-15T01:46:59"), 2));
+        assert!(after.clone().observe("completed", Some("2025-01-15T01:47:10"), 2));
+        assert!(after.clone().observe("completed", None, 4));
     }
 
     #[test]
     fn once_the_run_is_seen_running_again_its_next_end_counts() {
         let mut after = After::new(None, 2);
-        assert!(!after.is_new("completed", None, 2));
-        assert!(after.is_new("in_progress", None, 3));
-        assert!(after.is_new("completed", None, 2));
+        assert!(!after.observe("completed", None, 2));
+        assert!(after.observe("in_progress", None, 3));
+        assert!(after.observe("completed", None, 2));
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! Tiny text helpers that keep `core::fmt` (tens of KB of wasm) off the error paths.
+//! Tiny text helpers (decimal digits, joining, JSON string literals) written out instead
+//! of going through `format!`/`write!`. What keeps `core::fmt`'s float code (about 14 KB)
+//! out of the wasm is using no `{:?}` and no float `Display` at all; these helpers are
+//! only the few places that would otherwise reach for `format!`.
 
 /// Appends the decimal digits of `n`.
 pub fn push_uint(out: &mut String, n: u64) {
