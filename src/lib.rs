@@ -1,10 +1,13 @@
 //! `toolhouse-agent-runs`: a client for Toolhouse Agent Runs, compiled to WebAssembly.
 //!
 //! The core (`error`, `json`, `model`, `poll`, `request`, `retry`, `text`) is plain Rust
-//! and is tested natively with `cargo test`. The bindings touch JS: `js` (values and
-//! errors), `transport` (fetch, timers, signals), `runtime` (which runtime this is) and
-//! `client` (the operations, and the runtime's URL parser); this file is the exported
-//! JS API. The caller's input reaches them through `js/index.js`, which reads it first.
+//! and is tested natively with `cargo test`. The rest binds it to JS: `options` (the
+//! caller's options, defaults and key rules), `call` (requests with retries), `wait`
+//! (the wait loop), `answer` (answers read into runs), `operations` (the exported
+//! operations), `js` (values and errors), `transport` (fetch, timers, signals), `url`
+//! (the runtime's URL parser) and `runtime` (which runtime this is); this file is the
+//! exported JS API. The caller's input reaches them through `js/index.js`, which reads
+//! it first.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 pub mod error;
@@ -16,13 +19,23 @@ pub mod retry;
 pub mod text;
 
 #[cfg(target_arch = "wasm32")]
-mod client;
+mod answer;
+#[cfg(target_arch = "wasm32")]
+mod call;
 #[cfg(target_arch = "wasm32")]
 mod js;
+#[cfg(target_arch = "wasm32")]
+mod operations;
+#[cfg(target_arch = "wasm32")]
+mod options;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
 #[cfg(target_arch = "wasm32")]
 mod transport;
+#[cfg(target_arch = "wasm32")]
+mod url;
+#[cfg(target_arch = "wasm32")]
+mod wait;
 
 #[cfg(target_arch = "wasm32")]
 pub use exports::*;
@@ -40,7 +53,7 @@ mod exports {
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::future_to_promise;
 
-    use crate::client;
+    use crate::operations as client;
 
     #[wasm_bindgen(typescript_custom_section)]
     const TS_TYPES: &'static str = r#"
