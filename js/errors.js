@@ -3,34 +3,20 @@
  * The error classes of toolhouse-agent-runs. Every error the package throws is an
  * `AgentRunsError` (except an abort, which rejects with the signal's reason, as `fetch`
  * does). They never hold the API key.
+ *
+ * The classes are the rows of js/errors.json, the one table of errors: scripts/build.mjs
+ * writes a module that makes each subclass here with `errorClass`, in the table's order,
+ * and exports it (target/generated/errors.js). The wasm names a class by its row.
  */
 
 /** Marks instances, so that `instanceof` also works across two copies of this module (ESM and CommonJS builds in one program). */
 const KIND = Symbol.for("toolhouse-agent-runs.error");
 
-/**
- * @typedef {object} ErrorInit
- * @property {number | null} [status] HTTP status of the service's answer.
- * @property {unknown} [body] The answer's body: parsed JSON, or text.
- * @property {unknown} [cause] The underlying failure.
- * @property {ValidationDetail[]} [details] For `ValidationError`.
- * @property {number | null} [retryAfterMs] For `RateLimitError`.
- * @property {import("../target/wasm-pack/agent_runs.js").AgentRun | null} [lastRun] For `WaitTimeoutError`.
- */
-
-/**
- * One problem found by a validation, in the service's (FastAPI's) shape.
- * @typedef {object} ValidationDetail
- * @property {(string | number)[]} loc Where: e.g. `["body", "chat_id"]`, or `["vars", "age"]` for a check made before sending.
- * @property {string} msg What is wrong.
- * @property {string} type A machine-readable kind.
- */
-
 /** Base class of every error of this package. */
 export class AgentRunsError extends Error {
   /**
    * @param {string} message
-   * @param {ErrorInit} [init]
+   * @param {Record<string, any>} [init]
    */
   constructor(message, init = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -53,91 +39,57 @@ export class AgentRunsError extends Error {
   }
 }
 
-/** 401, or no API key for the Toolhouse service. */
-export class AuthenticationError extends AgentRunsError {}
-/** 403: a bad key, or a chat id that is not yours. */
-export class PermissionDeniedError extends AgentRunsError {}
-/** 402: out of Toolhouse Execs. */
-export class InsufficientCreditsError extends AgentRunsError {}
-/** 404: no such run. */
-export class NotFoundError extends AgentRunsError {}
-/** 406: only a completed run takes a message. */
-export class RunNotCompletedError extends AgentRunsError {}
+/** The classes in the table's order: the wasm names one by its index (its `ErrorKind`). */
+const classes = [named(AgentRunsError, "AgentRunsError")];
 
-/** 422 from the service, or bad input caught before any request was sent. */
-export class ValidationError extends AgentRunsError {
-  /**
-   * @param {string} message
-   * @param {ErrorInit} [init]
-   */
-  constructor(message, init = {}) {
-    super(message, init);
-    /** Each problem: where and what. @type {ValidationDetail[]} */
-    this.details = init.details ?? [];
-  }
+/**
+ * Makes the subclass of a row of the table. `fields` are its own properties, each read
+ * from the constructor's `init`, else its default (a JSON scalar or array; an array is
+ * copied, so that no two errors share one).
+ * @param {string} name
+ * @param {Record<string, unknown>} [fields]
+ * @returns {typeof AgentRunsError}
+ * @internal
+ */
+export function errorClass(name, fields = {}) {
+  const cls = class extends AgentRunsError {
+    /**
+     * @param {string} message
+     * @param {Record<string, any>} [init]
+     */
+    constructor(message, init = {}) {
+      super(message, init);
+      for (const field of Object.keys(fields)) /** @type {any} */ (this)[field] = init[field] ?? fresh(fields[field]);
+    }
+  };
+  classes.push(named(cls, name));
+  return cls;
 }
 
-/** 429: too many requests. */
-export class RateLimitError extends AgentRunsError {
-  /**
-   * @param {string} message
-   * @param {ErrorInit} [init]
-   */
-  constructor(message, init = {}) {
-    super(message, init);
-    /** How long the service asked to wait (`Retry-After`), in ms; `null` when it did not say. @type {number | null} */
-    this.retryAfterMs = init.retryAfterMs ?? null;
-  }
-}
+/** @param {unknown} value */
+const fresh = (value) => (Array.isArray(value) ? value.slice() : value);
 
-/** 5xx: trouble at the service. */
-export class ServerError extends AgentRunsError {}
-/** No answer at all: refused, reset, DNS, or (in browsers) CORS. */
-export class ConnectionError extends AgentRunsError {}
-/** An attempt took longer than `timeoutMs`. */
-export class TimeoutError extends AgentRunsError {}
-
-/** `waitForRun` ran out of `maxWaitMs`. */
-export class WaitTimeoutError extends AgentRunsError {
-  /**
-   * @param {string} message
-   * @param {ErrorInit} [init]
-   */
-  constructor(message, init = {}) {
-    super(message, init);
-    /** The last run read before time ran out, or `null`. @type {import("../target/wasm-pack/agent_runs.js").AgentRun | null} */
-    this.lastRun = init.lastRun ?? null;
-  }
-}
-
-const classes = {
-  AgentRunsError,
-  AuthenticationError,
-  PermissionDeniedError,
-  InsufficientCreditsError,
-  NotFoundError,
-  RunNotCompletedError,
-  ValidationError,
-  RateLimitError,
-  ServerError,
-  ConnectionError,
-  TimeoutError,
-  WaitTimeoutError,
-};
-// Names survive minifiers that rename classes.
-for (const [name, cls] of Object.entries(classes)) {
+/**
+ * Names a class for good: `name` survives minifiers that rename classes.
+ * @template {Function} T
+ * @param {T} cls
+ * @param {string} name
+ * @returns {T}
+ */
+function named(cls, name) {
+  Object.defineProperty(cls, "name", { value: name, configurable: true });
   Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true });
+  return cls;
 }
 
 /**
- * Used by the wasm module to build its errors.
- * @param {string} name
+ * Used by the wasm module to build its errors: `kind` is the class's row in the table.
+ * @param {number} kind
  * @param {string} message
- * @param {ErrorInit} init
+ * @param {Record<string, unknown>} init
  * @returns {AgentRunsError}
  * @internal
  */
-export function makeError(name, message, init) {
-  const cls = /** @type {Record<string, typeof AgentRunsError>} */ (classes)[name] ?? AgentRunsError;
-  return new cls(message, init);
+export function makeError(kind, message, init) {
+  return new (classes[kind] ?? AgentRunsError)(message, init);
 }

@@ -18,18 +18,18 @@
 import { instantiate } from "../target/wasm-pack/agent_runs_factory.js";
 import { wasmDeflatedBase64, wasmSize } from "../target/wasm-pack/wasm-base64.js";
 import { inflate } from "./inflate.js";
-import { AgentRunsError, ValidationError } from "./errors.js";
+import { AgentRunsError, ValidationError } from "../target/generated/errors.js";
 import { watch } from "./watch.js";
 import { sharingFetch } from "./share.js";
 import { BEFORE_CONTINUE } from "./run.js";
 
 /**
- * @typedef {import("../target/wasm-pack/agent_runs.js").ClientOptions} ClientOptions
- * @typedef {import("../target/wasm-pack/agent_runs.js").RequestOptions} RequestOptions
- * @typedef {import("../target/wasm-pack/agent_runs.js").WaitOptions} WaitOptions
- * @typedef {import("../target/wasm-pack/agent_runs.js").CreateRunParams} CreateRunParams
- * @typedef {import("../target/wasm-pack/agent_runs.js").AgentRun} AgentRun
- * @typedef {import("../target/wasm-pack/agent_runs.js").RunCallback} RunCallback
+ * @typedef {import("./index.d.ts").ClientOptions} ClientOptions
+ * @typedef {import("./index.d.ts").RequestOptions} RequestOptions
+ * @typedef {import("./index.d.ts").WaitOptions} WaitOptions
+ * @typedef {import("./index.d.ts").CreateRunParams} CreateRunParams
+ * @typedef {import("./index.d.ts").AgentRun} AgentRun
+ * @typedef {import("./index.d.ts").RunCallback} RunCallback
  * @typedef {ReturnType<typeof instantiate>} Exports
  * @typedef {{ exports: Exports, failed: boolean, pending: Set<(error: unknown) => void>, timers: Set<any> }} Instance
  */
@@ -445,17 +445,4 @@ export class AgentRuns {
   }
 }
 
-export {
-  AgentRunsError,
-  AuthenticationError,
-  PermissionDeniedError,
-  InsufficientCreditsError,
-  NotFoundError,
-  RunNotCompletedError,
-  ValidationError,
-  RateLimitError,
-  ServerError,
-  ConnectionError,
-  TimeoutError,
-  WaitTimeoutError,
-} from "./errors.js";
+export * from "../target/generated/errors.js";

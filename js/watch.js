@@ -6,8 +6,8 @@
  */
 
 /**
- * @typedef {import("../target/wasm-pack/agent_runs.js").AgentRun} AgentRun
- * @typedef {import("../target/wasm-pack/agent_runs.js").WaitOptions} WaitOptions
+ * @typedef {import("./index.d.ts").AgentRun} AgentRun
+ * @typedef {import("./index.d.ts").WaitOptions} WaitOptions
  * @typedef {(runId: string, options: WaitOptions) => Promise<AgentRun>} Wait
  */
 

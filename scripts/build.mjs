@@ -1,14 +1,16 @@
 // Builds the publishable npm package into pkg/. Read top to bottom:
 //   1. wasm-pack compiles the crate and runs wasm-bindgen and wasm-opt (-Oz)
-//   2. the .wasm is embedded (deflated, base64) and esbuild bundles the entry (js/index.js)
-//      with the wasm-bindgen glue and the error classes: pkg/index.js (ESM), pkg/index.cjs
-//   3. the TypeScript declarations: wasm-bindgen's (from the Rust docs) + js/errors.js's
+//   2. the error classes are written from their table (js/errors.json) into a module, and
+//      into the README's table; the .wasm is embedded (deflated, base64) and esbuild
+//      bundles the entry (js/index.js) with the wasm-bindgen glue and the error classes:
+//      pkg/index.js (ESM), pkg/index.cjs
+//   3. the TypeScript declarations: js/index.d.ts, with the error classes written in
 //   4. the emulator, README, LICENSE and the package.json of the published package
 //      (the .wasm itself is not shipped: every entry embeds it)
 //   5. the gzipped size of each file a user may load
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, inflateRawSync } from "node:zlib";
 import zopfli from "@gfx/zopfli";
@@ -21,9 +23,12 @@ const pkg = join(root, "pkg");
 const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${join(process.env.HOME ?? "", ".cargo/bin")}:${process.env.PATH}` };
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, env, stdio: "inherit" });
 
-// 1. Compile.
+// 1. Compile. The import names wasm-bindgen writes carry a 16-digit hash each, written
+// twice (in the wasm and in the glue) and incompressible: shortNames gives them short
+// names in both (about 1 KB less gzipped).
 run("wasm-pack", ["build", "--target", "web", "--release", "--no-pack", "--out-dir", wasmOut, "--out-name", "agent_runs"]);
-const wasm = readFileSync(join(wasmOut, "agent_runs_bg.wasm"));
+const shortened = shortNames(readFileSync(join(wasmOut, "agent_runs_bg.wasm")), readFileSync(join(wasmOut, "agent_runs.js"), "utf8"));
+const wasm = shortened.wasm;
 // Embedded deflated: base64 of the deflated bytes gzips about a quarter smaller than
 // base64 of the bytes themselves (js/inflate.js decodes it, synchronously). Zopfli
 // writes standard DEFLATE about 7% smaller than zlib's level 9; checked by inflating back.
@@ -34,12 +39,26 @@ writeFileSync(
   `export const wasmSize = ${wasm.length};\nexport const wasmDeflatedBase64 = "${deflated.toString("base64")}";\n`,
 );
 
-// 2. Bundle. The glue becomes a factory (see glueFactory): each call of `instantiate`
+// 2. The error classes, from their one table: the module that makes and exports them
+// (js/errors.js makes each), and the README's table between its markers.
+const errorTable = JSON.parse(readFileSync(join(root, "js/errors.json"), "utf8")).errors;
+const generated = join(root, "target/generated");
+mkdirSync(generated, { recursive: true });
+writeFileSync(join(generated, "errors.js"), errorModule(errorTable));
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const readmeWithTable = readme.replace(/(<!-- errors: from js\/errors.json -->\n)[\s\S]*?(\n<!-- errors end -->)/, `$1${errorReadmeTable(errorTable)}$2`);
+if (readmeWithTable === readme && !readme.includes(errorReadmeTable(errorTable))) throw new Error("build: README.md has no error table markers");
+if (readmeWithTable !== readme) {
+  writeFileSync(join(root, "README.md"), readmeWithTable);
+  console.log("build: README.md's table of errors written from js/errors.json");
+}
+
+// Bundle. The glue becomes a factory (see glueFactory): each call of `instantiate`
 // makes a new, independent instance, so that a module that ever traps is replaced
 // rather than leaving the page broken for good.
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
-writeFileSync(join(wasmOut, "agent_runs_factory.js"), glueFactory(readFileSync(join(wasmOut, "agent_runs.js"), "utf8")));
+writeFileSync(join(wasmOut, "agent_runs_factory.js"), glueFactory(shortened.glue));
 const banner = `/* toolhouse-agent-runs ${cargoVersion()} (MIT). Built from Rust with wasm-bindgen; the wasm is embedded below. */`;
 for (const [format, file] of [["esm", "index.js"], ["cjs", "index.cjs"]]) {
   await esbuild.build({
@@ -59,27 +78,12 @@ for (const [format, file] of [["esm", "index.js"], ["cjs", "index.cjs"]]) {
   });
 }
 
-// 3. Types: one self-contained declaration file (the same text serves ESM and CJS).
-const typesTmp = join(root, "target/types");
-rmSync(typesTmp, { recursive: true, force: true });
-run(join(root, "node_modules/.bin/tsc"), [
-  "js/errors.js", "--allowJs", "--declaration", "--emitDeclarationOnly", "--stripInternal",
-  "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "--skipLibCheck", "--outDir", typesTmp,
-]);
-const glueTypes = readFileSync(join(wasmOut, "agent_runs.d.ts"), "utf8");
-// Leave out wasm-bindgen's init API: the loader has already initialised the module.
-const initApiStart = glueTypes.indexOf("export type InitInput");
-if (initApiStart < 0) throw new Error("build: wasm-bindgen's d.ts changed shape (no InitInput)");
-const errorTypes = readFileSync(join(typesTmp, "errors.d.ts"), "utf8").replaceAll(`import("../target/wasm-pack/agent_runs.js").`, "");
-// `[Symbol.dispose]` needs lib "esnext.disposable", which most projects do not have:
-// left out of the types (it still works at run time), like wasm-bindgen's init API.
-const glueApi = glueTypes.slice(0, initApiStart).replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/m, "");
-const types = [
-  `// Type definitions for toolhouse-agent-runs ${cargoVersion()}`,
-  glueApi.replace("/* tslint:disable */\n/* eslint-disable */\n", "").trim(),
-  errorTypes.trim(),
-  "",
-].join("\n\n");
+// 3. Types: js/index.d.ts, their one home, with the error subclasses written in from the
+// table (the same text serves ESM and CJS). wasm-bindgen writes none (skip_typescript).
+const declarations = readFileSync(join(root, "js/index.d.ts"), "utf8");
+const marker = /^\/\/ @errors:.*$/m;
+if (!marker.test(declarations)) throw new Error("build: js/index.d.ts has no `// @errors:` line");
+const types = `// Type definitions for toolhouse-agent-runs ${cargoVersion()}\n` + declarations.replace(marker, errorDeclarations(errorTable));
 writeFileSync(join(pkg, "index.d.ts"), types);
 writeFileSync(join(pkg, "index.d.cts"), types);
 
@@ -121,9 +125,8 @@ writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n
 // 5. Sizes.
 const kb = (n) => (n / 1024).toFixed(1).padStart(6) + " KB";
 console.log("\nfile                raw        gzip");
-for (const file of [join(wasmOut, "agent_runs_bg.wasm"), join(pkg, "index.js"), join(pkg, "index.cjs")]) {
-  const bytes = readFileSync(file);
-  console.log(`${basename(file).padEnd(16)} ${kb(bytes.length)} ${kb(gzipSync(bytes, { level: 9 }).length)}`);
+for (const [name, bytes] of [["the wasm", wasm], ["index.js", readFileSync(join(pkg, "index.js"))], ["index.cjs", readFileSync(join(pkg, "index.cjs"))]]) {
+  console.log(`${name.padEnd(16)} ${kb(bytes.length)} ${kb(gzipSync(bytes, { level: 9 }).length)}`);
 }
 const glue = readFileSync(join(pkg, "index.js"), "utf8").replace(/wasmDeflatedBase64\s*=\s*"[^"]*"/, "");
 console.log(`${"(loader JS only)".padEnd(16)} ${kb(glue.length)} ${kb(gzipSync(glue, { level: 9 }).length)}`);
@@ -179,6 +182,107 @@ function glueFactory(glue) {
     "}",
     "",
   ].join("\n");
+}
+
+/**
+ * Renames the wasm's imports: each module of the glue's import object gets a one-letter
+ * name, each import of wasm-bindgen's own module (`__wbg_set_method_639e69af35614d36`
+ * and the like) a short one; snippet modules keep their names (they are the exports of
+ * this crate's JS files). The wasm's import section and the glue's import object are
+ * rewritten together; any import left unmatched fails the build.
+ * @param {Buffer} wasm
+ * @param {string} glue
+ * @returns {{ wasm: Buffer, glue: string }}
+ */
+function shortNames(wasm, glue) {
+  const fail = (why) => { throw new Error(`build: shortNames: ${why} (the wasm-bindgen glue changed shape?)`); };
+  const modules = new Map(); // old module name -> { name, renames: Map | null }
+  const returned = /return \{\n\s*__proto__: null,\n((?:\s*"[^"]+": import\d+,\n)+)\s*\};\n\}/.exec(glue) ?? fail("no import object");
+  for (const [, name, variable] of returned[1].matchAll(/"([^"]+)": (import\d+)/g)) {
+    modules.set(name, { name: String.fromCharCode(97 + modules.size), variable, renames: variable === "import0" ? new Map() : null });
+  }
+  const own = [...modules.values()].find((m) => m.renames) ?? fail("no import0");
+  const start = glue.indexOf("    const import0 = {");
+  const end = glue.indexOf("\n    };\n", start);
+  if (start < 0 || end < 0) fail("no import0 object");
+  const body = glue.slice(start, end).replace(/^        (\w+): function/gm, (_, key) => {
+    const short = `_${own.renames.size.toString(36)}`;
+    own.renames.set(key, short);
+    return `        ${short}: function`;
+  });
+  glue = glue.slice(0, start) + body + glue.slice(end);
+  glue = glue.replace(returned[1], [...modules.entries()].map(([, m]) => `        "${m.name}": ${m.variable},\n`).join(""));
+
+  // The import section (id 2) rewritten; every other section copied as it is.
+  let p = 8;
+  const leb = () => { let r = 0, shift = 0, b; do { b = wasm[p++]; r += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80); return r; };
+  const toLeb = (n) => { const out = []; do { let b = n & 0x7f; n = Math.floor(n / 128); if (n) b |= 0x80; out.push(b); } while (n); return Buffer.from(out); };
+  const name = () => { const n = leb(); const text = wasm.subarray(p, p + n).toString("utf8"); p += n; return text; };
+  const withLength = (text) => Buffer.concat([toLeb(Buffer.byteLength(text)), Buffer.from(text)]);
+  const parts = [wasm.subarray(0, 8)];
+  while (p < wasm.length) {
+    const sectionStart = p;
+    const id = wasm[p++];
+    const size = leb();
+    const end = p + size;
+    if (id !== 2) { parts.push(wasm.subarray(sectionStart, end)); p = end; continue; }
+    const count = leb();
+    const entries = [toLeb(count)];
+    for (let i = 0; i < count; i++) {
+      const moduleName = name();
+      const field = name();
+      const descStart = p;
+      const kind = wasm[p++];
+      if (kind === 0 || kind === 4) { if (kind === 4) p++; leb(); }
+      else if (kind === 1) { p++; const flags = leb(); leb(); if (flags & 1) leb(); }
+      else if (kind === 2) { const flags = leb(); leb(); if (flags & 1) leb(); }
+      else if (kind === 3) p += 2;
+      else fail(`import kind ${kind}`);
+      const module = modules.get(moduleName) ?? fail(`no module ${moduleName} in the glue`);
+      const renamed = module.renames ? module.renames.get(field) ?? fail(`no import ${field} in the glue`) : field;
+      entries.push(withLength(module.name), withLength(renamed), wasm.subarray(descStart, p));
+    }
+    if (p !== end) fail("import section misread");
+    const content = Buffer.concat(entries);
+    parts.push(Buffer.from([2]), toLeb(content.length), content);
+  }
+  return { wasm: Buffer.concat(parts), glue };
+}
+
+/**
+ * @typedef {{ class: string, kind: string, statuses: string[], when: string,
+ *   fields?: { name: string, type: string, default: unknown, doc: string }[] }} ErrorRow
+ */
+
+/** The module that makes the error classes, in the table's order, and exports them. @param {ErrorRow[]} rows */
+function errorModule(rows) {
+  const [base, ...subclasses] = rows;
+  if (base.class !== "AgentRunsError") throw new Error("build: js/errors.json must start with AgentRunsError");
+  const lines = [
+    "// Generated by scripts/build.mjs from js/errors.json. The order of the calls is the table's:",
+    "// the wasm names a class by its row.",
+    'import { AgentRunsError, errorClass } from "../../js/errors.js";',
+    "export { AgentRunsError };",
+  ];
+  for (const row of subclasses) {
+    const fields = Object.fromEntries((row.fields ?? []).map((f) => [f.name, f.default]));
+    lines.push(`export const ${row.class} = errorClass(${JSON.stringify(row.class)}${row.fields ? `, ${JSON.stringify(fields)}` : ""});`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The declarations of the subclasses, for js/index.d.ts. @param {ErrorRow[]} rows */
+function errorDeclarations(rows) {
+  return rows.slice(1).map((row) => {
+    const members = (row.fields ?? []).map((f) => `  /** ${f.doc} */\n  ${f.name}: ${f.type};\n`).join("");
+    return `/** ${row.when}. */\nexport class ${row.class} extends AgentRunsError${members ? ` {\n${members}}` : " {}"}`;
+  }).join("\n\n");
+}
+
+/** The README's table. @param {ErrorRow[]} rows */
+function errorReadmeTable(rows) {
+  const field = (f) => `; \`${f.name}\`: ${f.doc[0].toLowerCase()}${f.doc.slice(1).replace(/\.$/, "")}`;
+  return ["| class | when |", "|---|---|", ...rows.slice(1).map((row) => `| \`${row.class}\` | ${row.when}${(row.fields ?? []).map(field).join("")} |`)].join("\n");
 }
 
 /** @param {Buffer} bytes @returns {Promise<Buffer>} */

@@ -58,14 +58,18 @@ pub struct Read {
     pub id: String,
     pub status: String,
     pub updated_at: Option<String>,
+    /// `updatedAt` as the runtime's `Date.parse` reads it.
+    pub updated_at_ms: Option<f64>,
     pub results: usize,
 }
 
 impl Read {
     fn new(run: Run<JsValue>) -> Read {
+        let updated_at = run.updated_at.as_ref().and_then(JsonView::as_str);
         Read {
             run: run_to_js(&run),
-            updated_at: run.updated_at.as_ref().and_then(JsonView::as_str),
+            updated_at_ms: updated_at.as_deref().and_then(js::epoch_ms),
+            updated_at,
             results: run.results.as_ref().and_then(JsonView::length).unwrap_or(0),
             id: run.id,
             status: run.status_text,

@@ -1,73 +1,11 @@
 //! The errors of the client, as plain data. The binding layer turns each into an
-//! instance of the JS class named by [`ErrorKind::class_name`] (see `js/errors.js`).
+//! instance of its JS class. The kinds, their classes and which HTTP status picks which
+//! come from the one table of errors, `js/errors.json` (build.rs writes `ErrorKind`).
 
 use crate::json::{bounded, scalar_text, JsonView};
 use crate::text::{push_joined, push_uint};
 
-/// Which error class a failure becomes in JS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// Any other failure of the service or of its answer (`AgentRunsError`).
-    Service,
-    /// 401, or no API key for the Toolhouse service.
-    Authentication,
-    /// 403: bad key, or a chat that is not the caller's.
-    PermissionDenied,
-    /// 402: out of Toolhouse Execs.
-    InsufficientCredits,
-    /// 404: no such run.
-    NotFound,
-    /// 406: continue on a run that is not completed.
-    RunNotCompleted,
-    /// 422 from the service, or bad input caught before any request.
-    Validation,
-    /// 429.
-    RateLimit,
-    /// 5xx.
-    Server,
-    /// The request never got an answer (DNS, refused, reset, CORS).
-    Connection,
-    /// An attempt took longer than `timeoutMs`.
-    Timeout,
-    /// `waitForRun` ran out of `maxWaitMs`.
-    WaitTimeout,
-}
-
-impl ErrorKind {
-    /// The name of the exported JS class.
-    pub fn class_name(self) -> &'static str {
-        match self {
-            ErrorKind::Service => "AgentRunsError",
-            ErrorKind::Authentication => "AuthenticationError",
-            ErrorKind::PermissionDenied => "PermissionDeniedError",
-            ErrorKind::InsufficientCredits => "InsufficientCreditsError",
-            ErrorKind::NotFound => "NotFoundError",
-            ErrorKind::RunNotCompleted => "RunNotCompletedError",
-            ErrorKind::Validation => "ValidationError",
-            ErrorKind::RateLimit => "RateLimitError",
-            ErrorKind::Server => "ServerError",
-            ErrorKind::Connection => "ConnectionError",
-            ErrorKind::Timeout => "TimeoutError",
-            ErrorKind::WaitTimeout => "WaitTimeoutError",
-        }
-    }
-
-    /// The class for an HTTP status that is not a success.
-    pub fn from_status(status: u16) -> ErrorKind {
-        match status {
-            401 => ErrorKind::Authentication,
-            402 => ErrorKind::InsufficientCredits,
-            403 => ErrorKind::PermissionDenied,
-            404 => ErrorKind::NotFound,
-            406 => ErrorKind::RunNotCompleted,
-            408 => ErrorKind::Timeout,
-            400 | 422 => ErrorKind::Validation,
-            429 => ErrorKind::RateLimit,
-            500..=599 => ErrorKind::Server,
-            _ => ErrorKind::Service,
-        }
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/error_kind.rs"));
 
 /// A failure, ready to become a JS error.
 #[derive(Debug, Clone, PartialEq)]

@@ -18,9 +18,6 @@ extern "C" {
     /// `JSON.parse` of a JS string, without copying it into wasm memory.
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     pub fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
-    /// `JSON.stringify` (a request body built of the caller's own values, never copied).
-    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
-    pub fn json_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn is_array_js(value: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
@@ -59,6 +56,11 @@ pub fn text_prefix(text: &js_sys::JsString, max: u32) -> String {
     String::from(text.slice(0, max))
 }
 
+/// A timestamp as epoch ms, as the runtime's `Date.parse` reads it (`None` when it cannot).
+pub fn epoch_ms(text: &str) -> Option<f64> {
+    Some(js_sys::Date::parse(text)).filter(|ms| ms.is_finite())
+}
+
 /// True for a JS string that is empty or only white space.
 pub fn is_blank(text: &js_sys::JsString) -> bool {
     text.trim().length() == 0
@@ -66,9 +68,10 @@ pub fn is_blank(text: &js_sys::JsString) -> bool {
 
 #[wasm_bindgen(module = "/js/errors.js")]
 extern "C" {
-    /// Builds an instance of the error class `name` (see `js/errors.js`).
+    /// Builds an instance of the error class of `kind`, its row in the table of errors
+    /// (see `js/errors.js`).
     #[wasm_bindgen(js_name = makeError)]
-    fn make_error(name: &str, message: &str, init: &Object) -> JsValue;
+    fn make_error(kind: u8, message: &str, init: &Object) -> JsValue;
 }
 
 thread_local! {
@@ -133,6 +136,9 @@ impl JsonView for JsValue {
         let mut cut = String::from(s.slice(0, TEXT_LIMIT as u32));
         cut.push('…');
         Some(cut)
+    }
+    fn as_whole_str(&self, max: usize) -> Option<Result<String, ()>> {
+        short_string(self, max.min(u32::MAX as usize) as u32).transpose()
     }
     fn is_string(&self) -> bool {
         JsValue::is_string(self)
@@ -263,7 +269,7 @@ pub fn error_to_js(err: Error, extras: ErrorExtras) -> JsValue {
     if let Some(cause) = extras.cause {
         set(&init, "cause", &cause);
     }
-    make_error(err.kind.class_name(), &err.message, &init)
+    make_error(err.kind as u8, &err.message, &init)
 }
 
 /// A core error with no extras.

@@ -18,6 +18,9 @@ pub trait JsonView: Sized {
     fn field_at(&self, key: &Self) -> Option<Self>;
     /// The value as a string, if it is one, cut to [`TEXT_LIMIT`] characters.
     fn as_str(&self) -> Option<String>;
+    /// The whole value as a string, if it is one of at most `max` characters (UTF-16
+    /// units); `Err(())` for a longer one, which is not copied.
+    fn as_whole_str(&self, max: usize) -> Option<Result<String, ()>>;
     /// True for a string (checked without copying it).
     fn is_string(&self) -> bool;
     /// True for a string that is empty or only white space (checked without copying it).
@@ -74,6 +77,10 @@ impl JsonView for serde_json::Value {
     }
     fn as_str(&self) -> Option<String> {
         serde_json::Value::as_str(self).map(bounded)
+    }
+    fn as_whole_str(&self, max: usize) -> Option<Result<String, ()>> {
+        let s = serde_json::Value::as_str(self)?;
+        Some(if s.encode_utf16().count() <= max { Ok(s.to_owned()) } else { Err(()) })
     }
     fn is_string(&self) -> bool {
         serde_json::Value::is_string(self)

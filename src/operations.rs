@@ -7,11 +7,11 @@ use wasm_bindgen::JsValue;
 use crate::answer::Read;
 use crate::call::Call;
 use crate::error::Error;
-use crate::js::{self, bare_error_to_js, error_to_js, ErrorExtras};
+use crate::js::{self, bare_error_to_js};
 use crate::model::{self, Expected};
 use crate::options::Settings;
 use crate::poll::After;
-use crate::request::{self, CreateRun};
+use crate::request::{self, ContinueRun, CreateRun};
 use crate::url;
 
 /// Longest `callbackUrl` taken.
@@ -21,45 +21,22 @@ fn resolve(options: &JsValue) -> Result<Call, JsValue> {
     Settings::read(options).and_then(Settings::resolve).map_err(bare_error_to_js)
 }
 
-/// A JSON request body, built in JS of JS values.
-fn json_text(body: &js_sys::Object) -> Result<JsValue, JsValue> {
-    js::json_stringify(body).map_err(|cause| {
-        let err = Error::invalid(&["params"], "cannot be written as JSON");
-        error_to_js(err, ErrorExtras { cause: Some(cause), ..ErrorExtras::default() })
-    })
-}
-
 /// Checks `createRun`'s params and writes its body.
 fn create_body(params: &JsValue) -> Result<(String, JsValue), JsValue> {
-    let vars = js::null_object();
     // Only a URL of sane length is parsed (its parts are copied into wasm memory).
     let is_web_url = |v: &JsValue| {
         js::short_string(v, MAX_CALLBACK_URL).is_ok_and(|s| s.is_some())
             && url::parse(v).is_some_and(|u| u.protocol == "https:" || u.protocol == "http:")
     };
-    let params = CreateRun::from_params(params, is_web_url, |k, v| {
-        let _ = js_sys::Reflect::set(&vars, &k, &v);
-    })
-    .map_err(bare_error_to_js)?;
-    let body = js::null_object();
-    js::set(&body, "chat_id", &JsValue::from_str(&params.chat_id));
-    if params.has_vars {
-        js::set(&body, "vars", &vars);
-    }
-    for (name, value) in [("bundle", &params.bundle), ("toolhouse_id", &params.toolhouse_id), ("callback_url", &params.callback_url)] {
-        if let Some(value) = value {
-            js::set(&body, name, value);
-        }
-    }
-    Ok((params.chat_id, json_text(&body)?))
+    let params = CreateRun::from_params(params, is_web_url).map_err(bare_error_to_js)?;
+    let body = request::body_json(&params).map_err(bare_error_to_js)?;
+    Ok((params.chat_id, JsValue::from_str(&body)))
 }
 
 /// Checks a continue's message and writes its body.
 fn continue_body(message: &JsValue) -> Result<JsValue, JsValue> {
-    request::check_message(message).map_err(bare_error_to_js)?;
-    let body = js::null_object();
-    js::set(&body, "message", message);
-    json_text(&body)
+    let body = ContinueRun::from_message(message).and_then(|m| request::body_json(&m)).map_err(bare_error_to_js)?;
+    Ok(JsValue::from_str(&body))
 }
 
 fn check_run_id(run_id: &JsValue) -> Result<String, JsValue> {
@@ -124,7 +101,7 @@ pub async fn continue_and_wait(run_id: JsValue, message: JsValue, options: JsVal
     let mut call = resolve(&options)?;
     let before = call.read_run(&run_id, call.call_budget()).await?.0;
     call.request("PUT", &call.endpoint.run_url(&run_id), Some(&body), call.call_budget()).await?;
-    call.behaviour.after = Some(After::new(before.updated_at.as_deref(), before.results));
+    call.behaviour.after = Some(After::new(before.updated_at_ms, before.results));
     call.wait(&run_id).await
 }
 

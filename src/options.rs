@@ -63,7 +63,7 @@ impl Settings {
         }
         let signal = match get(options, "signal") {
             v if v.is_undefined() || v.is_null() => None,
-            v => Some(Signal::from_js(v).ok_or_else(|| Error::invalid(&["signal"], "must be an AbortSignal"))?),
+            v => Some(transport::signal_from_js(v).ok_or_else(|| Error::invalid(&["signal"], "must be an AbortSignal"))?),
         };
         let text = |key: &'static str| js::opt_string_prop(options, key, MAX_OPTION_TEXT);
         let number = |key: &'static str, min: f64, max: f64, whole: bool| {
@@ -127,5 +127,6 @@ fn read_after(value: &JsValue) -> Result<Option<After>, Error> {
     }
     // A run continueRun returned carries what it was before the continue (js/run.js).
     let count = get(value, "resultsCount").as_f64().map_or_else(|| js::array_len(&get(value, "results")), |n| n as usize);
-    Ok(Some(After::new(get(value, "updatedAt").as_str().as_deref(), count)))
+    let updated_at = get(value, "updatedAt").as_str();
+    Ok(Some(After::new(updated_at.as_deref().and_then(js::epoch_ms), count)))
 }

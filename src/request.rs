@@ -6,6 +6,8 @@
 //! parser can disagree with `fetch` about which host a request goes to.
 
 use crate::error::{Error, ErrorKind};
+use serde::Serialize;
+
 use crate::json::JsonView;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.toolhouse.ai/v1";
@@ -136,17 +138,6 @@ pub fn check_idempotency_key(key: String) -> Result<String, Error> {
     }
 }
 
-/// The message of a continue: a string with something in it (checked without copying it).
-pub fn check_message<V: JsonView>(value: &V) -> Result<(), Error> {
-    if !value.is_string() {
-        Err(Error::invalid(&["message"], "must be a string"))
-    } else if value.is_blank() {
-        Err(Error::invalid(&["message"], "must not be empty"))
-    } else {
-        Ok(())
-    }
-}
-
 /// A number option: absent, or within `[min, max]` (and whole, when asked); infinite
 /// only when `max` is.
 pub fn check_number(field: &str, value: Option<f64>, min: f64, max: f64, whole: bool) -> Result<Option<f64>, Error> {
@@ -160,69 +151,116 @@ pub fn check_number(field: &str, value: Option<f64>, min: f64, max: f64, whole: 
     }
 }
 
-/// The checked parameters of `POST /agent-runs`. Texts stay values of `V`: they go into
-/// the body as given, never copied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateRun<V> {
+/// Most characters (UTF-16 units, as JS counts them) of the texts of one request body
+/// together: far beyond any prompt a model takes, and a bound on what is copied into
+/// wasm memory, which never shrinks.
+pub const MAX_BODY_TEXT: usize = 1_000_000;
+
+/// The checked parameters of `POST /agent-runs`, which serialize as its JSON body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreateRun {
     pub chat_id: String,
-    pub has_vars: bool,
-    pub bundle: Option<V>,
-    pub toolhouse_id: Option<V>,
-    pub callback_url: Option<V>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vars: Option<Vars>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toolhouse_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
 }
 
-impl<V: JsonView> CreateRun<V> {
-    /// Reads and checks `CreateRunParams`. Each var is handed to `var` as a key and a
-    /// string value: numbers and booleans become strings, since the service takes
-    /// strings only. `is_web_url` tells an absolute http(s) URL (the runtime's parser).
-    pub fn from_params(params: &V, is_web_url: impl Fn(&V) -> bool, var: impl FnMut(V, V)) -> Result<Self, Error> {
+/// The `vars` of a run, in the caller's order: a JSON object of strings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Vars(pub Vec<(String, String)>);
+
+impl Serialize for Vars {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// The body of `PUT /agent-runs/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContinueRun {
+    pub message: String,
+}
+
+/// The JSON text of a request body.
+pub fn body_json(body: &impl Serialize) -> Result<String, Error> {
+    serde_json::to_string(body).map_err(|_| Error::invalid(&["params"], "cannot be written as JSON"))
+}
+
+/// What is left of [`MAX_BODY_TEXT`] as the texts of a body are read.
+struct TextBudget(usize);
+
+impl TextBudget {
+    /// A text of the body, counted against the budget.
+    fn take<V: JsonView>(&mut self, field: &[&str], value: &V) -> Result<String, Error> {
+        match value.as_whole_str(self.0) {
+            Some(Ok(text)) => {
+                self.0 -= text.encode_utf16().count().min(self.0);
+                Ok(text)
+            }
+            Some(Err(())) => Err(Error::invalid(field, "is too long: a request body holds at most 1,000,000 characters")),
+            None => Err(Error::invalid(field, "must be a string")),
+        }
+    }
+}
+
+impl CreateRun {
+    /// Reads and checks `CreateRunParams`. Numbers and booleans in `vars` become strings,
+    /// since the service takes strings only. `is_web_url` tells an absolute http(s) URL
+    /// (the runtime's parser).
+    pub fn from_params<V: JsonView>(params: &V, is_web_url: impl Fn(&V) -> bool) -> Result<Self, Error> {
         if !params.is_object() {
             return Err(Error::invalid(&["params"], "must be an object with a chatId"));
         }
         let chat_id = check_uuid("chatId", params.field("chatId").and_then(|v| v.as_str()).as_deref())?;
-        let optional_text = |key: &'static str| -> Result<Option<V>, Error> {
-            match params.field(key) {
-                None => Ok(None),
-                Some(v) if v.is_null() => Ok(None),
-                Some(v) if v.is_string() => Ok(Some(v)),
-                Some(_) => Err(Error::invalid(&[key], "must be a string")),
-            }
-        };
-        let bundle = optional_text("bundle")?;
-        let toolhouse_id = optional_text("toolhouseId")?;
-        let callback_url = optional_text("callbackUrl")?;
-        if callback_url.as_ref().is_some_and(|url| !is_web_url(url)) {
+        let given = |key: &'static str| params.field(key).filter(|v| !v.is_null());
+        let mut budget = TextBudget(MAX_BODY_TEXT);
+        let callback_url = given("callbackUrl");
+        if callback_url.as_ref().is_some_and(|url| url.is_string() && !is_web_url(url)) {
             return Err(Error::invalid(&["callbackUrl"], "must be an absolute http(s) URL"));
         }
-        let has_vars = match params.field("vars") {
-            None => false,
-            Some(v) if v.is_null() => false,
-            Some(v) => {
-                read_vars(&v, var)?;
-                true
-            }
-        };
-        Ok(CreateRun { chat_id, has_vars, bundle, toolhouse_id, callback_url })
+        let mut text = |key: &'static str, value: Option<V>| value.map(|v| budget.take(&[key], &v)).transpose();
+        let bundle = text("bundle", given("bundle"))?;
+        let toolhouse_id = text("toolhouseId", given("toolhouseId"))?;
+        let callback_url = text("callbackUrl", callback_url)?;
+        let vars = given("vars").map(|v| read_vars(&v, &mut budget)).transpose()?;
+        Ok(CreateRun { chat_id, vars, bundle, toolhouse_id, callback_url })
     }
 }
 
-fn read_vars<V: JsonView>(vars: &V, mut var: impl FnMut(V, V)) -> Result<(), Error> {
+impl ContinueRun {
+    /// The message of a continue: a string with something in it.
+    pub fn from_message<V: JsonView>(message: &V) -> Result<Self, Error> {
+        if message.is_string() && message.is_blank() {
+            return Err(Error::invalid(&["message"], "must not be empty"));
+        }
+        Ok(ContinueRun { message: TextBudget(MAX_BODY_TEXT).take(&["message"], message)? })
+    }
+}
+
+fn read_vars<V: JsonView>(vars: &V, budget: &mut TextBudget) -> Result<Vars, Error> {
     let keys = vars.keys().ok_or_else(|| Error::invalid(&["vars"], "must be an object of strings"))?;
     let count = keys.length().unwrap_or(0);
     if count > MAX_VARS {
         return Err(Error::invalid(&["vars"], "has more than 1000 entries"));
     }
+    let mut out = Vars(Vec::with_capacity(count));
     for i in 0..count {
         let Some(key) = keys.item(i) else { continue };
+        let name = budget.take(&["vars"], &key)?;
         match vars.field_at(&key).as_ref().and_then(JsonView::to_text) {
-            Some(text) => var(key, text),
-            None => {
-                let name = key.as_str().unwrap_or_default();
-                return Err(Error::invalid(&["vars", &name], "must be a string, a finite number or a boolean"));
+            Some(text) => {
+                let value = budget.take(&["vars", &name], &text)?;
+                out.0.push((name, value));
             }
+            None => return Err(Error::invalid(&["vars", &name], "must be a string, a finite number or a boolean")),
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -350,11 +388,26 @@ mod tests {
     }
 
     #[test]
-    fn continue_message_must_have_content() {
-        assert!(check_message(&json!("hi")).is_ok());
-        assert!(check_message(&json!("  \n")).is_err());
-        assert!(check_message(&json!(null)).is_err());
-        assert!(check_message(&json!(5)).is_err());
+    fn continue_message_must_have_content_and_becomes_the_body() {
+        let continued = ContinueRun::from_message(&json!("hi \"you\"")).unwrap();
+        assert_eq!(body_json(&continued).unwrap(), r#"{"message":"hi \"you\""}"#);
+        for bad in [json!("  \n"), json!(null), json!(5)] {
+            assert_eq!(ContinueRun::from_message(&bad).unwrap_err().field, vec!["message".to_owned()], "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_body_over_a_million_characters_is_refused_unread() {
+        let long = "x".repeat(MAX_BODY_TEXT + 1);
+        assert!(ContinueRun::from_message(&json!(long)).unwrap_err().message.contains("too long"));
+        assert!(ContinueRun::from_message(&json!("x".repeat(MAX_BODY_TEXT))).is_ok());
+        // The texts of a create count together.
+        let half = "y".repeat(MAX_BODY_TEXT / 2 + 1);
+        let err = create(&json!({"chatId": CHAT, "bundle": half, "vars": {"a": half}})).unwrap_err();
+        assert_eq!(err.field, vec!["vars".to_owned(), "a".to_owned()]);
+        // Counted as JS counts: "é" is one unit, "😀" two.
+        assert!(ContinueRun::from_message(&json!("😀".repeat(MAX_BODY_TEXT / 2 + 1))).is_err());
+        assert!(ContinueRun::from_message(&json!("é".repeat(MAX_BODY_TEXT))).is_ok());
     }
 
     #[test]
@@ -369,32 +422,37 @@ mod tests {
         assert!(check_number("maxWaitMs", Some(f64::NAN), 0.0, f64::INFINITY, false).is_err());
     }
 
-    type Vars = Vec<(Value, Value)>;
-
-    fn create(params: &Value) -> Result<(CreateRun<Value>, Vars), Error> {
-        let mut vars = Vec::new();
+    fn create(params: &Value) -> Result<CreateRun, Error> {
         let is_web_url = |v: &Value| v.as_str().and_then(url).is_some_and(|u| u.protocol.starts_with("http"));
-        CreateRun::from_params(params, is_web_url, |k, v| vars.push((k, v))).map(|c| (c, vars))
+        CreateRun::from_params(params, is_web_url)
     }
 
     #[test]
     fn create_params_keep_their_values_and_vars_become_strings() {
         let params = json!({"chatId": CHAT, "vars": {"name": "Ada", "n": 3, "ok": false},
                             "bundle": "b1", "toolhouseId": "user-7", "callbackUrl": "https://my.app/api/toolhouse/"});
-        let (run, vars) = create(&params).unwrap();
+        let run = create(&params).unwrap();
         assert_eq!(run.chat_id, CHAT);
-        assert!(run.has_vars);
-        assert_eq!(run.bundle, Some(json!("b1")));
-        assert_eq!(run.toolhouse_id, Some(json!("user-7")));
-        assert_eq!(run.callback_url, Some(json!("https://my.app/api/toolhouse/")));
-        assert_eq!(vars, vec![(json!("n"), json!("3")), (json!("name"), json!("Ada")), (json!("ok"), json!("false"))]);
+        assert_eq!(run.bundle.as_deref(), Some("b1"));
+        assert_eq!(run.toolhouse_id.as_deref(), Some("user-7"));
+        assert_eq!(run.callback_url.as_deref(), Some("https://my.app/api/toolhouse/"));
+        let vars = run.vars.clone().unwrap().0;
+        assert_eq!(vars, [("n", "3"), ("name", "Ada"), ("ok", "false")].map(|(k, v)| (k.to_owned(), v.to_owned())));
+        let body: Value = serde_json::from_str(&body_json(&run).unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"chat_id": CHAT, "vars": {"name": "Ada", "n": "3", "ok": "false"}, "bundle": "b1",
+                   "toolhouse_id": "user-7", "callback_url": "https://my.app/api/toolhouse/"})
+        );
     }
 
     #[test]
     fn create_params_leave_out_what_was_not_given() {
-        let (run, vars) = create(&json!({"chatId": CHAT, "bundle": null})).unwrap();
-        assert_eq!(run, CreateRun { chat_id: CHAT.into(), has_vars: false, bundle: None, toolhouse_id: None, callback_url: None });
-        assert!(vars.is_empty());
+        let run = create(&json!({"chatId": CHAT, "bundle": null, "vars": null})).unwrap();
+        assert_eq!(run, CreateRun { chat_id: CHAT.into(), vars: None, bundle: None, toolhouse_id: None, callback_url: None });
+        assert_eq!(body_json(&run).unwrap(), format!(r#"{{"chat_id":"{CHAT}"}}"#));
+        let empty = create(&json!({"chatId": CHAT, "vars": {}})).unwrap();
+        assert_eq!(body_json(&empty).unwrap(), format!(r#"{{"chat_id":"{CHAT}","vars":{{}}}}"#));
     }
 
     #[test]

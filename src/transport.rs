@@ -5,100 +5,44 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, RequestInit};
 
 use crate::js::{get, set};
 use crate::runtime;
 
+/// An `AbortSignal`: the loader hands every call a real one (`js/index.js` follows the
+/// caller's with a signal of its own).
+pub type Signal = web_sys::AbortSignal;
+
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-    #[wasm_bindgen(js_name = setInterval)]
-    fn set_interval(handler: &Function, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearInterval)]
-    fn clear_interval(id: &JsValue);
     /// `Promise.resolve`, which calls a thenable's `then`: a hostile `fetch` may answer
     /// one whose `then` throws.
     #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
     fn promise_resolve(value: &JsValue) -> Result<Promise, JsValue>;
-
-    /// An `AbortSignal` (only what is used here).
-    #[wasm_bindgen(js_name = AbortSignal)]
-    #[derive(Clone)]
-    pub type Signal;
-    #[wasm_bindgen(method, getter)]
-    fn aborted(this: &Signal) -> bool;
-    #[wasm_bindgen(method, getter)]
-    fn reason(this: &Signal) -> JsValue;
-    #[wasm_bindgen(method, js_name = addEventListener)]
-    fn add_event_listener(this: &Signal, kind: &str, listener: &Function);
-    #[wasm_bindgen(method, js_name = removeEventListener)]
-    fn remove_event_listener(this: &Signal, kind: &str, listener: &Function);
-
-    #[wasm_bindgen(js_name = AbortController)]
-    #[derive(Clone)]
-    type Controller;
-    #[wasm_bindgen(constructor, js_class = "AbortController")]
-    fn new() -> Controller;
-    #[wasm_bindgen(method, getter)]
-    fn signal(this: &Controller) -> Signal;
-    #[wasm_bindgen(method)]
-    fn abort(this: &Controller, reason: &JsValue);
 }
 
-impl Signal {
-    /// The signal's reason if it has been aborted.
-    pub fn abort_reason(&self) -> Option<JsValue> {
-        self.aborted().then(|| self.reason())
-    }
-
-    /// Accepts anything with the shape of an `AbortSignal`.
-    pub fn from_js(value: JsValue) -> Option<Signal> {
-        let looks_like_signal = get(&value, "aborted").as_bool().is_some()
-            && get(&value, "addEventListener").is_function()
-            && get(&value, "removeEventListener").is_function();
-        looks_like_signal.then(|| value.unchecked_into())
-    }
+/// The signal's reason if it has been aborted.
+fn abort_reason(signal: &Signal) -> Option<JsValue> {
+    signal.aborted().then(|| signal.reason())
 }
 
-/// A callback registered with `setTimeout` or `setInterval`, cleared when dropped.
-struct Scheduled {
-    id: JsValue,
-    clear: fn(&JsValue),
-    _callback: Closure<dyn FnMut()>,
+/// Accepts anything with the shape of an `AbortSignal`.
+pub fn signal_from_js(value: JsValue) -> Option<Signal> {
+    let looks_like_signal = get(&value, "aborted").as_bool().is_some()
+        && get(&value, "addEventListener").is_function()
+        && get(&value, "removeEventListener").is_function();
+    looks_like_signal.then(|| value.unchecked_into())
 }
 
-impl Scheduled {
-    fn timeout(ms: f64, callback: impl FnMut() + 'static) -> Scheduled {
-        Scheduled::start(set_timeout, clear_timeout, ms, callback)
-    }
-
-    fn interval(ms: f64, callback: impl FnMut() + 'static) -> Scheduled {
-        Scheduled::start(set_interval, clear_interval, ms, callback)
-    }
-
-    fn start(
-        set: fn(&Function, f64) -> JsValue,
-        clear: fn(&JsValue),
-        ms: f64,
-        callback: impl FnMut() + 'static,
-    ) -> Scheduled {
-        let callback = Closure::<dyn FnMut()>::new(callback);
-        let id = set(callback.as_ref().unchecked_ref(), ms);
-        Scheduled { id, clear, _callback: callback }
-    }
-}
-
-impl Drop for Scheduled {
-    fn drop(&mut self) {
-        (self.clear)(&self.id);
-    }
+/// A timer's delay as `setTimeout` takes it (whole ms, at most [`MAX_TIMER_MS`]).
+fn timer_ms(ms: f64) -> u32 {
+    ms.clamp(0.0, MAX_TIMER_MS) as u32
 }
 
 /// An `abort` listener on the caller's signal, removed when dropped.
@@ -110,14 +54,14 @@ struct AbortListener {
 impl AbortListener {
     fn start(signal: &Signal, callback: impl FnMut() + 'static) -> AbortListener {
         let callback = Closure::<dyn FnMut()>::new(callback);
-        signal.add_event_listener("abort", callback.as_ref().unchecked_ref());
+        let _ = signal.add_event_listener_with_callback("abort", callback.as_ref().unchecked_ref());
         AbortListener { signal: signal.clone(), callback }
     }
 }
 
 impl Drop for AbortListener {
     fn drop(&mut self) {
-        self.signal.remove_event_listener("abort", self.callback.as_ref().unchecked_ref());
+        let _ = self.signal.remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
     }
 }
 
@@ -172,13 +116,13 @@ pub async fn rest(ms: f64, limit: f64, signal: Option<&Signal>, watch_page: bool
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 async fn sleep_once(ms: f64, signal: Option<&Signal>) -> Result<(), JsValue> {
-    if let Some(reason) = signal.and_then(Signal::abort_reason) {
+    if let Some(reason) = signal.and_then(abort_reason) {
         return Err(reason);
     }
     let mut settle: Option<(Function, Function)> = None;
     let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
     let Some((resolve, reject)) = settle else { return Ok(()) };
-    let _timer = Scheduled::timeout(ms, move || {
+    let _timer = Timeout::new(timer_ms(ms), move || {
         let _ = resolve.call0(&JsValue::UNDEFINED);
     });
     let _listener = signal.map(|s| {
@@ -231,13 +175,14 @@ pub async fn send(
     timeout_ms: f64,
     signal: Option<&Signal>,
 ) -> Result<HttpResponse, Failure> {
-    if let Some(reason) = signal.and_then(Signal::abort_reason) {
+    if let Some(reason) = signal.and_then(abort_reason) {
         return Err(Failure::Aborted(reason));
     }
     // A slow answer must not let an extension's service worker be stopped under it.
     let _keepalive = runtime::is_extension_service_worker()
-        .then(|| Scheduled::interval(EXTENSION_KEEPALIVE_MS, runtime::keep_extension_alive));
-    let controller = Controller::new();
+        .then(|| Interval::new(timer_ms(EXTENSION_KEEPALIVE_MS), runtime::keep_extension_alive));
+    // (`new AbortController()` does not throw where there is a `fetch` that takes a signal.)
+    let controller = AbortController::new().map_err(Failure::Connection)?;
     let timed_out = Rc::new(Cell::new(false));
     // Rejected when the time is up or the caller aborts, whatever `fetch` does.
     let mut stop_reject: Option<Function> = None;
@@ -245,21 +190,21 @@ pub async fn send(
     let stop_reject = stop_reject.unwrap_or_else(|| Function::from(JsValue::UNDEFINED));
     let _timer = {
         let (controller, timed_out, stop_reject) = (controller.clone(), timed_out.clone(), stop_reject.clone());
-        Scheduled::timeout(timeout_ms, move || {
+        Timeout::new(timer_ms(timeout_ms), move || {
             timed_out.set(true);
-            controller.abort(&JsValue::UNDEFINED);
+            controller.abort();
             let _ = stop_reject.call0(&JsValue::UNDEFINED);
         })
     };
     let _listener = signal.map(|s| {
         let (controller, s2) = (controller.clone(), s.clone());
         AbortListener::start(s, move || {
-            controller.abort(&s2.reason());
+            controller.abort_with_reason(&s2.reason());
             let _ = stop_reject.call0(&JsValue::UNDEFINED);
         })
     });
     let why = |error: JsValue| {
-        if let Some(reason) = signal.and_then(Signal::abort_reason) {
+        if let Some(reason) = signal.and_then(abort_reason) {
             Failure::Aborted(reason)
         } else if timed_out.get() {
             Failure::Timeout
@@ -272,8 +217,9 @@ pub async fn send(
         Ok::<_, JsValue>(JsFuture::from(Promise::race(&js_sys::Array::of2(&pending, &stop))))
     };
 
-    let init = Object::new();
-    set(&init, "method", &JsValue::from_str(request.method));
+    let init = RequestInit::new();
+    init.set_method(request.method);
+    // A plain object, so that a `fetch` of the caller's gets one.
     let headers = Object::new();
     set(&headers, "Accept", &JsValue::from_str("application/json"));
     if request.body.is_some() {
@@ -285,11 +231,11 @@ pub async fn send(
     if let Some(key) = request.idempotency_key {
         set(&headers, "Idempotency-Key", &JsValue::from_str(key));
     }
-    set(&init, "headers", &headers);
+    init.set_headers(&headers);
     if let Some(body) = request.body {
-        set(&init, "body", body);
+        init.set_body(body);
     }
-    set(&init, "signal", &controller.signal());
+    init.set_signal(Some(&controller.signal()));
 
     let pending = fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(request.url), &init).map_err(&why)?;
     let response = bounded(pending).map_err(&why)?.await.map_err(&why)?;

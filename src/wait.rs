@@ -40,7 +40,7 @@ impl Call {
                 Err(e) if past(deadline) => return Err(last.timed_out(b.max_wait_ms, Some(e))),
                 Err(e) => return Err(e),
             };
-            let fresh = after.as_mut().is_none_or(|a| a.observe(&read.status, read.updated_at.as_deref(), read.results));
+            let fresh = after.as_mut().is_none_or(|a| a.observe(&read.status, read.updated_at_ms, read.results));
             if fresh {
                 if last.status.as_deref() != Some(read.status.as_str()) {
                     if let Some(on_update) = &b.on_update {

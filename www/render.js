@@ -329,6 +329,8 @@ export function describeError(err) {
   const details = Array.isArray(e.details)
     ? e.details.map((d) => (isObject(d) ? `${Array.isArray(d.loc) ? d.loc.join(".") : "?"}: ${String(d.msg ?? json(d))}` : json(d)))
     : [];
+  // Hints for what to do here in the console: optional, by class (the package's table of
+  // errors, js/errors.json, may grow without this list).
   /** @type {Record<string, string>} */
   const hints = {
     AuthenticationError: "The service did not accept the API key, or there is none. Check the key and base URL in Settings.",
@@ -343,6 +345,8 @@ export function describeError(err) {
     TimeoutError: "The service took too long to answer.",
     WaitTimeoutError: "The run did not end in time; it may still be running. Open it again from the list later.",
   };
-  const hint = hints[name] ?? (name === "AgentRunsError" ? "" : "This is a bug in the console; the browser's console may say more.");
+  // Every error of the package carries `status` and `body`; anything else is the console's own failure.
+  const ours = isObject(err) && "status" in err && "body" in err;
+  const hint = hints[name] ?? (ours ? "" : "This is a bug in the console; the browser's console may say more.");
   return { title: status === null ? name : `${name} (HTTP ${status})`, message, hint, body: e.body ?? null, details };
 }

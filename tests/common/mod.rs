@@ -24,6 +24,33 @@ extern "C" {
     fn pretend_extension(on: bool);
 }
 
+#[wasm_bindgen(module = "/js/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = errorClass)]
+    fn error_class(name: &str, fields: &JsValue) -> JsValue;
+}
+
+/// The package's loader makes the error classes of the table (`js/errors.json`:
+/// scripts/build.mjs writes the module that does); these tests load the wasm alone, so
+/// they make them here, once, from the same table.
+fn make_error_classes() {
+    thread_local! { static MADE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) }; }
+    if MADE.with(|made| made.replace(true)) {
+        return;
+    }
+    let rows = Array::from(&get(&parse(include_str!("../../js/errors.json")), "errors"));
+    for row in rows.iter().skip(1) {
+        let fields = Object::new();
+        let declared = get(&row, "fields");
+        if declared.is_object() {
+            for field in Array::from(&declared).iter() {
+                Reflect::set(&fields, &get(&field, "name"), &get(&field, "default")).unwrap();
+            }
+        }
+        error_class(&get(&row, "class").as_string().unwrap(), &fields);
+    }
+}
+
 const RUN: &str = "a3a26d33-6f4d-4490-a56f-e17f867ba451";
 const CHAT: &str = "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21";
 
@@ -56,6 +83,7 @@ fn error_answer(status: u16, body: &str, retry_after: Option<&str>) -> JsValue {
 }
 
 async fn settle(p: Promise) -> Result<JsValue, JsValue> {
+    make_error_classes();
     JsFuture::from(p).await
 }
 
@@ -232,6 +260,7 @@ async fn max_wait_ms_ends_the_wait_with_the_last_run() {
 #[wasm_bindgen_test]
 fn client_options_are_checked_and_call_only_options_refused() {
     let fine = |v: JsValue| v.is_undefined();
+    make_error_classes();
     let check = |json: &str| toolhouse_agent_runs::check_client_options(Some(parse(json)));
     assert_eq!(error_name(&check(r#"{"maxRetries":99}"#)).as_string().unwrap(), "ValidationError");
     assert!(fine(check(r#"{"apiKey":"th-1","timeoutMs":5000}"#)));
