@@ -386,13 +386,14 @@ async function readVars(varsJson, pairs) {
       throw new UsageError(`--vars-json: ${varsJson === "-" ? "stdin" : varsJson} is not JSON (${/** @type {Error} */ (e).message})`);
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError("--vars-json must hold a JSON object of vars, such as {\"name\": \"Ada\"}");
-    vars = parsed;
+    // No prototype: a var named __proto__ is a var like any other.
+    vars = Object.assign(Object.create(null), parsed);
   }
   for (const pair of pairs) {
     const at = pair.indexOf("=");
     if (at <= 0) throw new UsageError(`--var takes name=value (got "${pair}")`);
-    vars ??= {};
-    vars[pair.slice(0, at)] = pair.slice(at + 1);
+    vars ??= Object.create(null);
+    /** @type {Record<string, unknown>} */ (vars)[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return vars;
 }
@@ -406,7 +407,7 @@ async function readVars(varsJson, pairs) {
  * @property {Output} output
  * @property {AbortSignal} signal aborted by Ctrl+C
  * @property {number} maxWaitMs
- * @property {{ waitingFor?: string }} state the run being waited for, for the messages of Ctrl+C and of a timeout
+ * @property {{ starting?: boolean, waitingFor?: string }} state a run being started, the run being waited for: for the messages of Ctrl+C and of a timeout
  */
 
 /**
@@ -442,7 +443,9 @@ const RUNNERS = {
     if (values.bundle !== undefined) params.bundle = values.bundle;
     if (values["toolhouse-id"] !== undefined) params.toolhouseId = values["toolhouse-id"];
     if (values["callback-url"] !== undefined) params.callbackUrl = values["callback-url"];
+    ctx.state.starting = true;
     const created = await client.createRun(params, { signal });
+    ctx.state.starting = false;
     if (!values["no-wait"]) return waitAndShow(ctx, created.id, (options) => client.waitForRun(created.id, options));
     if (output.json) printJson(created);
     else process.stdout.write(`${created.id}\n`);
@@ -587,7 +590,9 @@ async function main(argv, signal) {
   } catch (error) {
     if (signal.aborted) {
       const id = state.waitingFor;
-      fail(id ? `interrupted: stopped waiting for run ${id}. The run was not cancelled (the service has no cancel): it goes on. Resume with: ${NAME} wait ${id}` : "interrupted");
+      if (id) fail(`interrupted: stopped waiting for run ${id}. The run was not cancelled (the service has no cancel): it goes on. Resume with: ${NAME} wait ${id}`);
+      else if (state.starting) fail(`interrupted before the service answered: a run may have started all the same (${NAME} list shows it)`);
+      else fail("interrupted");
       return EXIT.interrupted;
     }
     if (error instanceof UsageError) {

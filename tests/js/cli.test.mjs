@@ -141,12 +141,12 @@ describe("toolhouse-agent-runs", { concurrency: true }, () => {
   });
 
   test("--json before the command; --vars-json - reads the vars from stdin and --var wins over them", async () => {
-    const { code, stdout, stderr } = await cli(["--json", "run", GREETER, "--vars-json", "-", "--var", "topic=squid"], {
+    const { code, stdout, stderr } = await cli(["--json", "run", GREETER, "--vars-json", "-", "--var", "topic=squid", "--var", "__proto__=kept"], {
       input: JSON.stringify({ name: "Grace", topic: "cobol", retries: 3 }),
     });
     assert.equal(code, 0, stderr);
     const run = onlyJson(stdout);
-    assert.deepEqual(run.vars, { name: "Grace", topic: "squid", retries: "3" });
+    assert.deepEqual(run.vars, { name: "Grace", topic: "squid", retries: "3", ["__proto__"]: "kept" });
     assert.match(run.lastAgentMessage, /Hello Grace! .*squid/);
   });
 
