@@ -5,7 +5,8 @@
 //      bundles the entry (js/index.js) with the wasm-bindgen glue and the error classes:
 //      pkg/index.js (ESM), pkg/index.cjs
 //   3. the TypeScript declarations: js/index.d.ts, with the error classes written in
-//   4. the emulator, README, LICENSE and the package.json of the published package
+//   4. the command line (js/cli.js, as it is), the emulator, README, LICENSE and the
+//      package.json of the published package
 //      (the .wasm itself is not shipped: every entry embeds it)
 //   5. the gzipped size of each file a user may load
 import { execFileSync } from "node:child_process";
@@ -87,7 +88,9 @@ const types = `// Type definitions for toolhouse-agent-runs ${cargoVersion()}\n`
 writeFileSync(join(pkg, "index.d.ts"), types);
 writeFileSync(join(pkg, "index.d.cts"), types);
 
-// 4. The rest of the package.
+// 4. The rest of the package. The command line imports "./index.js": the built package,
+// through its public API only (and nothing imports it, so the default entry stays as it is).
+cpSync(join(root, "js/cli.js"), join(pkg, "cli.js"));
 cpSync(join(root, "emulator"), join(pkg, "emulator"), { recursive: true });
 run(join(root, "node_modules/.bin/tsc"), [
   "emulator/server.js", "--allowJs", "--declaration", "--emitDeclarationOnly", "--skipLibCheck",
@@ -115,8 +118,8 @@ const manifest = {
     "./emulator": { types: "./emulator/server.d.ts", default: "./emulator/server.js" },
     "./package.json": "./package.json",
   },
-  bin: { "toolhouse-agent-runs-emulator": "./emulator/cli.js" },
-  files: ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "emulator/", "docs/", "README.md", "LICENSE"],
+  bin: { "toolhouse-agent-runs": "./cli.js", "toolhouse-agent-runs-emulator": "./emulator/cli.js" },
+  files: ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "cli.js", "emulator/", "docs/", "README.md", "LICENSE"],
   sideEffects: false,
   engines: { node: ">=18" },
 };

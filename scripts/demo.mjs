@@ -1,6 +1,8 @@
 // `npm run demo`: one agent run end to end, with live status in the terminal.
 // Against the bundled emulator by default; against the real service when
 // TOOLHOUSE_API_KEY and TOOLHOUSE_CHAT_ID are set (TOOLHOUSE_VARS may hold JSON vars).
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { AgentRuns, AgentRunsError } from "../pkg/index.js";
 import { startEmulator } from "../emulator/server.js";
 
@@ -34,6 +36,20 @@ const stamp = () => dim(`[${((Date.now() - started) / 1000).toFixed(1).padStart(
 const onUpdate = (run) => console.log(`${stamp()} status: ${bold(run.status)}`);
 const options = { signal: controller.signal, onUpdate, maxWaitMs: 10 * 60_000 };
 
+/**
+ * The same from a shell: one run with the package's command (pkg/cli.js, which is
+ * `npx toolhouse-agent-runs` once the package is installed), its output shown as it is:
+ * a live status line and the answer on a terminal, JSON when piped.
+ */
+async function commandLine(emulator) {
+  const args = ["run", chatId, "--var", "name=Grace", "--var", "topic=shells", "--base-url", emulator.baseUrl, "--api-key", "th-demo"];
+  console.log(`${stamp()} ${bold("the command line:")} npx toolhouse-agent-runs ${args.join(" ")}`);
+  const cli = fileURLToPath(new URL("../pkg/cli.js", import.meta.url));
+  const code = await new Promise((resolve) => spawn(process.execPath, [cli, ...args], { stdio: "inherit" }).on("close", resolve));
+  console.log(`${stamp()} ${dim(`exit code ${code}`)}\n`);
+  if (code !== 0) process.exitCode = 1;
+}
+
 function reply(run) {
   if (run.status === "failed") return color(31, `the run failed: ${run.error ?? JSON.stringify(run.results.at(-1))}`);
   return run.lastAgentMessage ?? dim("(no message)");
@@ -54,6 +70,7 @@ try {
     const second = await client.waitForRun(created.id, { ...options, after: continued });
     console.log(`\n${bold("Agent:")} ${reply(second)}\n`);
   }
+  if (emulator) await commandLine(emulator);
   console.log(`${stamp()} done`);
 } catch (err) {
   if (err instanceof AgentRunsError) {

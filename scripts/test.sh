@@ -25,9 +25,11 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 cargo test --target wasm32-unknown-unknown --test wasm_node --test wasm_page --test wasm_service_worker
 
-stage "tsc --strict: the .d.ts, with moduleResolution node16 and bundler"
+stage "tsc --strict: the .d.ts, with moduleResolution node16 and bundler; the command line against it"
 tsc -p tests/types/tsconfig.json
 tsc -p tests/types/tsconfig.bundler.json
+# The command line, against the package's published types only (it imports ./index.js).
+tsc --noEmit --allowJs --checkJs --strict --target es2022 --module nodenext --moduleResolution nodenext --types node pkg/cli.js
 
 stage "node --test: the package against the emulator, in Node and in a Chromium page"
 node --test tests/js/ tests/browser/

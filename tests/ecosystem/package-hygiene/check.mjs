@@ -10,6 +10,7 @@ const repoBin = fileURLToPath(new URL("../../../node_modules/.bin/", import.meta
 const EXPECTED_FILES = [
   "LICENSE",
   "README.md",
+  "cli.js",
   "docs/service.md",
   "emulator/agents.json",
   "emulator/cli.js",
@@ -45,6 +46,8 @@ export default async function check({ tarball, workDir, lib }) {
   assert.equal(root.require.types, "./index.d.cts");
   assert.equal(manifest.exports["./emulator"].types, "./emulator/server.d.ts");
   assert.ok(manifest.bin["toolhouse-agent-runs-emulator"]);
+  assert.equal(manifest.bin["toolhouse-agent-runs"], "./cli.js");
+  assert.match(readFileSync(join(workDir, "package", "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the command has a shebang");
   const cargo = readFileSync(fileURLToPath(new URL("../../../Cargo.toml", import.meta.url)), "utf8");
   assert.equal(manifest.version, /^version\s*=\s*"([^"]+)"/m.exec(cargo)?.[1], "Cargo.toml and package.json agree");
 }
