@@ -74,7 +74,9 @@ export function watchRun(runId: string, options?: WaitOptions): AsyncIterableIte
 /**
  * A client that keeps its options, so calls need not repeat them. Per-call options
  * override the client's. The options are checked when it is built (a bad one throws
- * `ValidationError`); the key and base URL defaults are read at each call. The options
+ * `ValidationError`), except in a page whose wasm is still compiling in the background:
+ * then the check is made before the first call, which rejects with it. The key and base
+ * URL defaults are read at each call. The options
  * are kept private: `console.log(client)` and `JSON.stringify(client)` show no key.
  *
  * @example
@@ -185,7 +187,8 @@ export function continueAndWait(runId: string, message: string, options?: WaitOp
  * Reads the body of a callback (the text, its bytes as a `Uint8Array`, `Buffer` or
  * `ArrayBuffer`, or the parsed JSON), in either shape the service sends. Throws
  * `ValidationError` for anything else, a `run_id` that is not a UUID included.
- * Callbacks are not signed: confirm with `getRun`.
+ * Callbacks are not signed: confirm with `getRun`. Synchronous: in the slim entry it
+ * throws an `AgentRunsError` until the `.wasm` has loaded (once any call has resolved).
  */
 export function parseRunCallback(body: string | object | ArrayBuffer | ArrayBufferView): RunCallback;
 

@@ -1,9 +1,11 @@
 // @ts-check
 /**
- * The package's entry for every runtime: the wasm module is embedded (deflated, base64) and
- * instantiated synchronously when this module is first imported, so there is no init
- * call, no top-level await, no dynamic import(), no fetch of a .wasm URL and no bundler
- * plugin. scripts/build.mjs bundles this file into pkg/index.js (ESM) and pkg/index.cjs.
+ * The package's API for every runtime. There is no init call, no top-level await and no
+ * dynamic import(): the wasm module comes from the entry's source ("wasm-source", which
+ * scripts/build.mjs points at js/source-embedded.js for the default entry, js/source-url.js
+ * for the slim one and js/source-module.js at the edge), compiled at import where that is
+ * cheap (Node, the edge) and in the background elsewhere (pages), in which case each call
+ * first waits for it. scripts/build.mjs bundles this file into each entry.
  *
  * This is also the boundary where the caller's values meet the wasm, and it keeps three
  * promises there:
@@ -16,8 +18,7 @@
  *   gets a fresh instance.
  */
 import { instantiate } from "../target/wasm-pack/agent_runs_factory.js";
-import { wasmDeflatedBase64, wasmSize } from "../target/wasm-pack/wasm-base64.js";
-import { inflate } from "./inflate.js";
+import { moduleLater, moduleNow } from "wasm-source";
 import { AgentRunsError, ValidationError } from "../target/generated/errors.js";
 import { watch } from "./watch.js";
 import { sharingFetch } from "./share.js";
@@ -34,39 +35,35 @@ import { BEFORE_CONTINUE } from "./run.js";
  * @typedef {{ exports: Exports, failed: boolean, pending: Set<(error: unknown) => void>, timers: Set<any> }} Instance
  */
 
-/**
- * @param {string} text
- * @returns {Uint8Array}
- */
-function decodeBase64(text) {
-  const native = /** @type {{ Buffer?: { from(s: string, e: string): Uint8Array } }} */ (globalThis).Buffer;
-  if (native) return native.from(text, "base64");
-  const U8 = /** @type {{ fromBase64?: (s: string) => Uint8Array }} */ (/** @type {unknown} */ (Uint8Array));
-  if (typeof U8.fromBase64 === "function") return U8.fromBase64(text);
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 /** @type {WebAssembly.Module | null} */
 let compiled = null;
+/** @type {Promise<void> | null} */
+let compiling = null;
 
 /**
- * The compiled module: the bytes are inflated by the runtime's own zlib where there is
- * one (Node, Bun, Deno: `process.getBuiltinModule`, synchronous and native), else by
- * js/inflate.js. Synchronous compilation is allowed for modules of this size
- * everywhere, Chrome's main thread included (its limit is 8 MB).
+ * The compiled module; with `needed`, made at once if it is still being compiled in the
+ * background (for what cannot wait: see parseRunCallback).
+ * @param {boolean} [needed]
  * @returns {WebAssembly.Module}
  */
-function wasmModule() {
-  if (compiled) return compiled;
-  const deflated = decodeBase64(wasmDeflatedBase64);
-  /** @type {{ process?: { getBuiltinModule?: (id: string) => any } }} */
-  const g = globalThis;
-  const zlib = typeof g.process?.getBuiltinModule === "function" ? g.process.getBuiltinModule("node:zlib") : undefined;
-  compiled = new WebAssembly.Module(zlib ? zlib.inflateRawSync(deflated) : inflate(deflated, wasmSize));
+function wasmModule(needed = true) {
+  compiled ??= moduleNow(needed);
+  if (!compiled) throw new AgentRunsError("toolhouse-agent-runs: the WebAssembly module is still loading; a call made now waits for it");
   return compiled;
+}
+
+/**
+ * Resolves when the module is compiled, or when it failed to (then `unavailable` says
+ * why); `null` when there is nothing to wait for.
+ * @returns {Promise<void> | null}
+ */
+function whenReady() {
+  if (compiled || unavailable) return null;
+  compiling ??= moduleLater().then(
+    (module) => void (compiled ??= module),
+    (cause) => void (unavailable = cannotStart(cause)),
+  );
+  return compiling;
 }
 
 /** @type {Instance | null} */
@@ -149,14 +146,16 @@ function cannotStart(cause) {
 }
 
 // Where WebAssembly is blocked, the import still succeeds and every call fails with an
-// error that says what to change, instead of the whole script dying at import.
+// error that says what to change, instead of the whole script dying at import. Where the
+// module is compiled in the background, that starts now.
 /** @type {AgentRunsError | null} */
 let unavailable = null;
 try {
-  live();
+  if (wasmModule(false)) live();
 } catch (cause) {
-  unavailable = cannotStart(cause);
+  if (!compiled && !(cause instanceof AgentRunsError)) unavailable = cannotStart(cause);
 }
+whenReady();
 
 /**
  * The readable properties of a caller's object, read once each, into a plain object
@@ -248,7 +247,7 @@ const WAITS = new Set(["waitForRun", "createAndWait", "continueAndWait"]);
  * @param {Record<string, unknown>} [base] the client's options, already read
  * @returns {Promise<any>}
  */
-function call(name, args, options, base) {
+function call(name, args, options, base, check) {
   return new Promise((resolve, reject) => {
     if (unavailable) return reject(unavailable);
     let input;
@@ -269,29 +268,49 @@ function call(name, args, options, base) {
       followed.stop();
       return reject(new ValidationError(`invalid ${name === "listRuns" ? "options" : "input"}: a property could not be read (${describe(cause)})`, { cause }));
     }
-    /** @type {Instance} */
-    let instance;
-    try {
-      instance = live();
-    } catch (cause) {
-      followed.stop();
-      return reject(cannotStart(cause));
-    }
-    const settle = (/** @type {boolean} */ ok, /** @type {unknown} */ value) => {
-      instance.pending.delete(rejectOnFailure);
-      followed.stop();
-      if (ok) resolve(value);
-      else reject(asAgentRunsError(value, callerSignal));
-    };
-    const rejectOnFailure = (/** @type {unknown} */ error) => settle(false, error);
-    instance.pending.add(rejectOnFailure);
-    try {
-      const promise = /** @type {(...a: unknown[]) => Promise<unknown>} */ (instance.exports[name])(...input);
-      promise.then((value) => settle(true, value), (error) => settle(false, error));
-    } catch (cause) {
-      fail(instance, cause);
-    }
+    // The input is read now; the wasm is entered once the module is ready.
+    const loading = whenReady();
+    if (loading) loading.then(() => start(name, input, followed, callerSignal, check, resolve, reject));
+    else start(name, input, followed, callerSignal, check, resolve, reject);
   });
+}
+
+/**
+ * Enters the wasm for a call whose input has been read (see `call`).
+ * @param {keyof Exports} name
+ * @param {unknown[]} input
+ * @param {{ stop(): void }} followed
+ * @param {unknown} callerSignal
+ * @param {(() => unknown) | undefined} check the client's check of its options, if any
+ * @param {(value: unknown) => void} resolve
+ * @param {(error: unknown) => void} reject
+ */
+function start(name, input, followed, callerSignal, check, resolve, reject) {
+  if (unavailable) return (followed.stop(), reject(unavailable));
+  /** @type {Instance} */
+  let instance;
+  try {
+    instance = live();
+  } catch (cause) {
+    followed.stop();
+    return reject(cannotStart(cause));
+  }
+  const settle = (/** @type {boolean} */ ok, /** @type {unknown} */ value) => {
+    instance.pending.delete(rejectOnFailure);
+    followed.stop();
+    if (ok) resolve(value);
+    else reject(asAgentRunsError(value, callerSignal));
+  };
+  const rejectOnFailure = (/** @type {unknown} */ error) => settle(false, error);
+  instance.pending.add(rejectOnFailure);
+  try {
+    const invalid = check?.();
+    if (invalid) return settle(false, invalid);
+    const promise = /** @type {(...a: unknown[]) => Promise<unknown>} */ (instance.exports[name])(...input);
+    promise.then((value) => settle(true, value), (error) => settle(false, error));
+  } catch (cause) {
+    fail(instance, cause);
+  }
 }
 
 /**
@@ -357,7 +376,14 @@ export function parseRunCallback(body) {
   } catch (cause) {
     throw new ValidationError(`invalid body: is not JSON (${describe(cause)})`, { cause, details: [{ loc: ["body"], msg: "is not JSON", type: "client_validation" }] });
   }
-  const instance = live();
+  // Synchronous: where the module is still compiling in the background, it is made now.
+  let instance;
+  try {
+    wasmModule(true);
+    instance = live();
+  } catch (cause) {
+    throw cause instanceof AgentRunsError ? cause : cannotStart(cause);
+  }
   let parsed;
   try {
     // The wasm returns its ValidationError rather than throwing it.
@@ -402,37 +428,50 @@ export class AgentRuns {
     } catch (cause) {
       throw new ValidationError(`invalid options: a property could not be read (${describe(cause)})`, { cause });
     }
-    const invalid = unavailable ? undefined : live().exports.checkClientOptions(read);
-    if (invalid) throw invalid;
     this.#options = read ?? Object.create(null);
+    // Checked now when the module is ready (always in Node, Bun, Deno and at the edge);
+    // in a page whose module is still compiling, before the first call instead.
+    if (compiled) {
+      const invalid = this.#check();
+      if (invalid) throw invalid;
+    }
+  }
+
+  /** @type {AgentRunsError | undefined | null} */
+  #invalid = null;
+
+  /** The wasm's verdict on the options, asked once. */
+  #check() {
+    if (this.#invalid === null) this.#invalid = live().exports.checkClientOptions(this.#options) ?? undefined;
+    return this.#invalid;
   }
   /** @param {CreateRunParams} params @param {RequestOptions} [options] */
   createRun(params, options) {
-    return call("createRun", (o) => [readParams(params), o], options, this.#options);
+    return call("createRun", (o) => [readParams(params), o], options, this.#options, () => this.#check());
   }
   /** @param {string} runId @param {RequestOptions} [options] */
   getRun(runId, options) {
-    return call("getRun", (o) => [runId, o], options, this.#options);
+    return call("getRun", (o) => [runId, o], options, this.#options, () => this.#check());
   }
   /** @param {string} runId @param {string} message @param {RequestOptions} [options] */
   continueRun(runId, message, options) {
-    return call("continueRun", (o) => [runId, message, o], options, this.#options);
+    return call("continueRun", (o) => [runId, message, o], options, this.#options, () => this.#check());
   }
   /** @param {string} runId @param {WaitOptions} [options] */
   waitForRun(runId, options) {
-    return call("waitForRun", (o) => [runId, o], options, this.#options);
+    return call("waitForRun", (o) => [runId, o], options, this.#options, () => this.#check());
   }
   /** @param {RequestOptions} [options] */
   listRuns(options) {
-    return call("listRuns", (o) => [o], options, this.#options);
+    return call("listRuns", (o) => [o], options, this.#options, () => this.#check());
   }
   /** @param {CreateRunParams} params @param {WaitOptions} [options] */
   createAndWait(params, options) {
-    return call("createAndWait", (o) => [readParams(params), o], options, this.#options);
+    return call("createAndWait", (o) => [readParams(params), o], options, this.#options, () => this.#check());
   }
   /** @param {string} runId @param {string} message @param {WaitOptions} [options] */
   continueAndWait(runId, message, options) {
-    return call("continueAndWait", (o) => [runId, message, o], options, this.#options);
+    return call("continueAndWait", (o) => [runId, message, o], options, this.#options, () => this.#check());
   }
   /** @param {string} runId @param {WaitOptions} [options] */
   watchRun(runId, options) {

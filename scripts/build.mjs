@@ -60,11 +60,30 @@ if (readmeWithTable !== readme) {
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
 writeFileSync(join(wasmOut, "agent_runs_factory.js"), glueFactory(shortened.glue));
-const banner = `/* toolhouse-agent-runs ${cargoVersion()} (MIT). Built from Rust with wasm-bindgen; the wasm is embedded below. */`;
-for (const [format, file] of [["esm", "index.js"], ["cjs", "index.cjs"]]) {
+const banner = `/* toolhouse-agent-runs ${cargoVersion()} (MIT). Built from Rust with wasm-bindgen. */`;
+// Each entry is js/index.js with its own source of the wasm ("wasm-source"): embedded
+// (the default entry), fetched from the file next to it (slim), or imported as a module
+// (the edge: workerd, edge-light), for which the .wasm itself ships.
+const wasmSource = (source, wasmFile) => ({
+  name: "wasm-source",
+  setup(build) {
+    build.onResolve({ filter: /^wasm-source$/ }, () => ({ path: join(root, `js/source-${source}.js`) }));
+    build.onResolve({ filter: /^wasm-file$/ }, () => ({ path: wasmFile ?? "", external: true }));
+  },
+});
+writeFileSync(join(pkg, "agent_runs.wasm"), wasm);
+const entries = [
+  ["esm", "index.js", wasmSource("embedded")],
+  ["cjs", "index.cjs", wasmSource("embedded")],
+  ["esm", "slim.js", wasmSource("url")],
+  ["esm", "workerd.js", wasmSource("module", "./agent_runs.wasm")],
+  ["esm", "edge-light.js", wasmSource("module", "./agent_runs.wasm?module")],
+];
+for (const [format, file, source] of entries) {
   await esbuild.build({
     entryPoints: [join(root, "js/index.js")],
     outfile: join(pkg, file),
+    plugins: [source],
     bundle: true,
     format,
     platform: "neutral",
@@ -112,14 +131,18 @@ const manifest = {
   types: "./index.d.ts",
   exports: {
     ".": {
+      // Cloudflare Workers and Vercel's edge runtime: the wasm imported as a module.
+      workerd: { types: "./index.d.ts", default: "./workerd.js" },
+      "edge-light": { types: "./index.d.ts", default: "./edge-light.js" },
       import: { types: "./index.d.ts", default: "./index.js" },
       require: { types: "./index.d.cts", default: "./index.cjs" },
     },
+    "./slim": { types: "./index.d.ts", default: "./slim.js" },
     "./emulator": { types: "./emulator/server.d.ts", default: "./emulator/server.js" },
     "./package.json": "./package.json",
   },
   bin: { "toolhouse-agent-runs": "./cli.js", "toolhouse-agent-runs-emulator": "./emulator/cli.js" },
-  files: ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "cli.js", "emulator/", "docs/", "README.md", "LICENSE"],
+  files: ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "slim.js", "workerd.js", "edge-light.js", "agent_runs.wasm", "cli.js", "emulator/", "docs/", "README.md", "LICENSE"],
   sideEffects: false,
   engines: { node: ">=18" },
 };

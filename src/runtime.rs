@@ -14,12 +14,19 @@ pub fn env_var(name: &'static str) -> Option<String> {
 }
 
 /// True in a web page or one of its workers, where anyone who opens the page can read
-/// what the code holds. False in Node, Bun, Deno and browser extensions (their pages and
-/// service workers are not readable by the sites the user visits).
+/// what the code holds. False in Node, Bun, Deno, Cloudflare Workers, Vercel's edge
+/// runtime and browser extensions (their pages and service workers are not readable by
+/// the sites the user visits).
 pub fn is_public_web() -> bool {
     let g: JsValue = global().into();
     let defined = |v: &JsValue| !v.is_undefined() && !v.is_null();
-    let server = defined(&get(&get(&g, "process"), "versions")) || defined(&get(&g, "Deno")) || defined(&get(&g, "Bun"));
+    // Node, Deno, Bun; Cloudflare Workers (workerd names itself in navigator.userAgent);
+    // Vercel's edge runtime (`EdgeRuntime`). Servers, though some have `WorkerGlobalScope`.
+    let server = defined(&get(&get(&g, "process"), "versions"))
+        || defined(&get(&g, "Deno"))
+        || defined(&get(&g, "Bun"))
+        || defined(&get(&g, "EdgeRuntime"))
+        || get(&get(&g, "navigator"), "userAgent").as_string().as_deref() == Some("Cloudflare-Workers");
     if server {
         return false;
     }

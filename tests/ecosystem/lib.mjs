@@ -91,14 +91,14 @@ export async function scenarioInProcess(cmd, args, options, where) {
 }
 
 /**
- * Serves `dir` and opens it in Chromium with the emulator's baseUrl as `?base=`; asserts
- * the page's scenario result and returns it.
+ * Serves `dir` and opens `page` in it (index.html by default) in Chromium with the
+ * emulator's baseUrl as `?base=`; asserts the page's scenario result and returns it.
  */
-export function scenarioInPage(dir, where) {
+export function scenarioInPage(dir, where, page = "") {
   return withEmulator(async (emulator) => {
     const server = await serveStatic(dir);
     try {
-      const result = await pageResult(`${server.url}?base=${encodeURIComponent(emulator.baseUrl)}`);
+      const result = await pageResult(`${server.url}${page}?base=${encodeURIComponent(emulator.baseUrl)}`);
       assertScenario(result, where);
       return result;
     } finally {

@@ -10,8 +10,10 @@ const repoBin = fileURLToPath(new URL("../../../node_modules/.bin/", import.meta
 const EXPECTED_FILES = [
   "LICENSE",
   "README.md",
+  "agent_runs.wasm",
   "cli.js",
   "docs/service.md",
+  "edge-light.js",
   "emulator/agents.json",
   "emulator/cli.js",
   "emulator/server.d.ts",
@@ -21,13 +23,17 @@ const EXPECTED_FILES = [
   "index.d.ts",
   "index.js",
   "package.json",
+  "slim.js",
+  "workerd.js",
 ];
 
 export default async function check({ tarball, workDir, lib }) {
   await lib.run(join(repoBin, "publint"), ["--strict", tarball], { cwd: workDir });
-  // The emulator is a Node tool shipped as ESM only; every other entry must resolve for
-  // node10, node16 (CJS and ESM) and bundlers.
-  await lib.run(join(repoBin, "attw"), [tarball, "--exclude-entrypoints", "./emulator", "--format", "ascii"], { cwd: workDir });
+  // The emulator is a Node tool shipped as ESM only, and the slim entry is ESM for pages and
+  // bundlers (its wasm is found through import.meta.url); every other entry must resolve
+  // for node10, node16 (CJS and ESM) and bundlers.
+  await lib.run(join(repoBin, "attw"), [tarball, "--exclude-entrypoints", "./emulator", "./slim", "--format", "ascii"], { cwd: workDir });
+  await lib.run(join(repoBin, "attw"), [tarball, "--entrypoints", "./slim", "--profile", "esm-only", "--format", "ascii"], { cwd: workDir });
 
   const listing = (await lib.run("tar", ["-tzf", tarball])).trim().split("\n");
   const files = listing.map((f) => f.replace(/^package\//, "")).sort();
@@ -43,6 +49,8 @@ export default async function check({ tarball, workDir, lib }) {
   assert.ok(Array.isArray(manifest.files));
   const root = manifest.exports["."];
   assert.equal(root.import.types, "./index.d.ts");
+  // The edge runtimes' conditions come before import/require, or they are never chosen.
+  assert.deepEqual(Object.keys(root), ["workerd", "edge-light", "import", "require"]);
   assert.equal(root.require.types, "./index.d.cts");
   assert.equal(manifest.exports["./emulator"].types, "./emulator/server.d.ts");
   assert.ok(manifest.bin["toolhouse-agent-runs-emulator"]);

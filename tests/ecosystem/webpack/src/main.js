@@ -1,2 +1,2 @@
-// The page: see shared/page.js (copied into this project by run.mjs).
+// The page (check.mjs writes this file: shared/page.js or shared/page-slim.js).
 import "../shared/page.js";
