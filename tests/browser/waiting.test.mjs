@@ -13,9 +13,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { startSite } from "../../scripts/serve.mjs";
+import { SLOW } from "../support/agents.mjs"; // "Slow researcher": 150 s of work, times the time scale
 
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const SLOW = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"; // "Slow researcher": 150 s of work, times the time scale
 let browser;
 let site;
 before(async () => {

@@ -30,8 +30,8 @@ export function abortAfter(ms, reason) {
   return c.signal;
 }
 
-export function runBody(status, extra) {
-  return { data: { id: "a3a26d33-6f4d-4490-a56f-e17f867ba451", chat_id: "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21", status, results: [], ...(extra ?? {}) } };
+export function runBody(id, chatId, status, extra) {
+  return { data: { id, chat_id: chatId, status, results: [], ...(extra ?? {}) } };
 }
 
 export function isPublicWeb() {

@@ -3,13 +3,14 @@
 // dangerouslyAllowBrowser, runs the scenario and leaves the result in window.__result.
 import * as sdk from "toolhouse-agent-runs";
 import { scenario } from "./scenario.js";
+import { GREETER } from "./agents.js"; // written by run.mjs
 
 // The emulator's baseUrl comes in the query: ?base=…
 const baseUrl = new URLSearchParams(location.search).get("base");
 
 async function main() {
   // A key in a web page is refused unless the page says dangerouslyAllowBrowser.
-  const refused = await sdk.getRun("0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21", { apiKey: "th-ecosystem", baseUrl, maxRetries: 0 })
+  const refused = await sdk.getRun(GREETER, { apiKey: "th-ecosystem", baseUrl, maxRetries: 0 })
     .then(() => "not refused", (e) => (e instanceof sdk.ValidationError ? "ValidationError" : String(e)));
   if (refused !== "ValidationError") return { ok: false, error: `apiKey without dangerouslyAllowBrowser: ${refused}` };
   return scenario(sdk, baseUrl, { dangerouslyAllowBrowser: true });

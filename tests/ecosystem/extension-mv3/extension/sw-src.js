@@ -4,6 +4,7 @@
 // no extension API call of its own: only the package can keep the worker alive.
 // `report` tells the test harness what happens (plain fetches, no extension API).
 import { continueRun, createRun, waitForRun } from "toolhouse-agent-runs";
+import { SLOW } from "../shared/agents.js";
 
 const booted = Date.now();
 const config = fetch(chrome.runtime.getURL("config.json")).then((r) => r.json());
@@ -19,7 +20,7 @@ async function research() {
   const options = { apiKey: "th-ext", baseUrl };
   let result;
   try {
-    const created = await createRun({ chatId: "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", vars: { subject } }, options);
+    const created = await createRun({ chatId: SLOW, vars: { subject } }, options);
     await report("created", { runId: created.id, status: created.status });
     const ended = await waitForRun(created.id, { ...options, onUpdate: (run) => report("update", { status: run.status }) });
     // Continue it too (its second answer would take another 150 s: only the continue is checked).
