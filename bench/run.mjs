@@ -12,6 +12,7 @@ import { cpus } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { CANNED, RUN_ID } from "./lib/canned.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const BENCH = here(".");
@@ -140,13 +141,12 @@ rows.push(["size, gzipped (JS + wasm)", `${kb(sizes.toolhouse.gzip)} (${sizes.to
 // ---------------------------------------------------------------------------- a server for cold starts
 // Answers any GET /v1/agent-runs/<id> with a completed run and notes when each request
 // arrived; serves the cold-start page and the bundles for Chromium.
-const canned = JSON.stringify({ data: { id: "3f9d2c1a-7b6e-4d5c-9a8b-1e2f3a4b5c6d", chat_id: "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21", status: "completed", results: [{ role: "user", content: "Hi" }, { role: "assistant", content: [{ type: "text", text: "Hello" }] }], last_agent_message: "Hello", created_at: "2025-01-15T01:46:23.568338", updated_at: "2025-01-15T01:46:25.568338", bundle: "default", toolhouse_id: "default", vars: {}, callback_url: null, error: null } });
 let lastArrival = null;
 const server = createServer((req, res) => {
   const path = new URL(req.url, "http://x").pathname;
   if (path.startsWith("/v1/")) {
     lastArrival = performance.timeOrigin + performance.now();
-    return res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(canned);
+    return res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(CANNED);
   }
   const file = path === "/cold.html" ? here("./lib/cold.html") : /^\/[\w-]+\.js$/.test(path) ? `${OUT}${path.slice(1)}` : null;
   if (!file || !existsSync(file)) return res.writeHead(404).end();
@@ -163,7 +163,7 @@ const cold = { toolhouse: [], baseline: [] };
 function coldOnce(which) {
   lastArrival = null;
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [here("./lib/cold-node.mjs"), modules[which], `${origin}/v1`], { stdio: ["ignore", "pipe", "inherit"] }));
+    const child = track(spawn(process.execPath, [here("./lib/cold-node.mjs"), modules[which], `${origin}/v1`, RUN_ID], { stdio: ["ignore", "pipe", "inherit"] }));
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("exit", (code) => {
@@ -204,7 +204,7 @@ try {
       const context = await browser.newContext(); // fresh: no HTTP or code cache
       try {
         const page = await context.newPage();
-        await page.goto(`${origin}/cold.html?m=${which}.js`);
+        await page.goto(`${origin}/cold.html?m=${which}.js&run=${RUN_ID}`);
         const result = await (await page.waitForFunction(() => window.__result, null, { timeout: 30_000 })).jsonValue();
         if (!result.ok) throw new Error(`Chromium cold start of ${which}: ${result.error}`);
         return result;
