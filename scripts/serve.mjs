@@ -15,6 +15,7 @@ import { existsSync, statSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { numberOption } from "../emulator/args.js";
 import { startEmulator } from "../emulator/server.js";
 import { CONTENT_TYPES, fileUnder, requestPath, sendFile } from "./static.mjs";
 
@@ -113,13 +114,6 @@ function ensurePackage(build) {
   const built = statSync(entry).mtimeMs;
   const sources = Math.max(newest(join(root, "src")), newest(join(root, "js")));
   if (sources > built) console.log("serve: note: src/ or js/ changed since pkg/ was built; `npm run build` to use the changes");
-}
-
-/** @param {string} name @param {string | undefined} text @param {number} min @param {number} max */
-function numberOption(name, text, min, max) {
-  const n = Number(text);
-  if (text === undefined || text === "" || !Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}`);
-  return n;
 }
 
 async function main() {

@@ -12,6 +12,7 @@ const EXPECTED_FILES = [
   "README.md",
   "docs/service.md",
   "emulator/agents.json",
+  "emulator/args.js",
   "emulator/cli.js",
   "emulator/server.d.ts",
   "emulator/server.js",
