@@ -136,7 +136,9 @@ for (const [name, file] of [["openai", "openai"], ["@anthropic-ai/sdk", "anthrop
 for (const s of [{ name: "toolhouse-agent-runs (default entry)", ...sizes.toolhouse }, { name: "baseline.js (4 calls)", ...sizes.baseline }, ...sdkSizes]) {
   console.log(`  ${s.name.padEnd(40)} ${kb(s.raw).padStart(9)} min  ${kb(s.gzip).padStart(8)} gzip${s.note ? `  ${s.note}` : ""}`);
 }
-rows.push(["size, gzipped (JS + wasm)", `${kb(sizes.toolhouse.gzip)} (${sizes.toolhouse.gzip} B)`, `${kb(sizes.baseline.gzip)}`, x(sizes.toolhouse.gzip, sizes.baseline.gzip), `≤ 40 KB: ${sizes.toolhouse.gzip <= 40960 ? "met" : "MISSED"}`]);
+// The target is the cap that `npm test` holds the default entry to (size-budget.json).
+const { cap } = JSON.parse(readFileSync(here("../size-budget.json"), "utf8")).defaultEntry;
+rows.push(["size, gzipped (JS + wasm)", `${kb(sizes.toolhouse.gzip)} (${sizes.toolhouse.gzip} B)`, `${kb(sizes.baseline.gzip)}`, x(sizes.toolhouse.gzip, sizes.baseline.gzip), `≤ ${kb(cap)}: ${sizes.toolhouse.gzip <= cap ? "met" : "MISSED"}`]);
 
 // ---------------------------------------------------------------------------- a server for cold starts
 // Answers any GET /v1/agent-runs/<id> with a completed run and notes when each request
