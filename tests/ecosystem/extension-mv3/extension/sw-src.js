@@ -2,18 +2,10 @@
 // it creates a run of the Slow researcher (150 s), waits for it with the package's
 // defaults and continues it, then stores the result for result.html. Between the start and the end it makes
 // no extension API call of its own: only the package can keep the worker alive.
-// `report` tells the test harness what happens (plain fetches, no extension API).
+// `report` (report.js) tells the test harness what happens.
 import { continueRun, createRun, waitForRun } from "toolhouse-agent-runs";
 import { SLOW } from "../shared/agents.js";
-
-const booted = Date.now();
-const config = fetch(chrome.runtime.getURL("config.json")).then((r) => r.json());
-
-async function report(event, data = {}) {
-  const { reportUrl, name } = await config;
-  const q = new URLSearchParams({ ext: name, id: chrome.runtime.id, event, t: String(Date.now() - booted), data: JSON.stringify(data) });
-  await fetch(`${reportUrl}?${q}`).catch(() => {});
-}
+import { booted, config, report } from "./report.js";
 
 async function research() {
   const { baseUrl, subject } = await config;
