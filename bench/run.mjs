@@ -12,6 +12,7 @@ import { cpus } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { CHROMIUM, CHROMIUM_FLAGS } from "../tests/support/chromium.mjs";
 import { CANNED, RUN_ID } from "./lib/canned.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -196,10 +197,7 @@ const browserCold = { toolhouse: [], baseline: [] };
 let chromiumVersion = null;
 try {
   const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", ...CHROMIUM_FLAGS] });
   chromiumVersion = browser.version();
   try {
     const pageOnce = async (which) => {

@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/server.js";
 import { serveStatic } from "../../scripts/static.mjs";
+import { launchChromium } from "../support/chromium.mjs";
 
 export { startEmulator, serveStatic };
+export { CHROMIUM, CHROMIUM_FLAGS, launchChromium } from "../support/chromium.mjs";
 const execFileAsync = promisify(execFile);
 
 /** Runs a command; resolves with its stdout, rejects with its output when it fails. */
@@ -21,15 +23,6 @@ export async function run(cmd, args, options = {}) {
 /** `npm install` of the tarball and the given packages into workDir. */
 export function npmInstall(workDir, tarball, packages = []) {
   return run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball, ...packages], { cwd: workDir });
-}
-
-export const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-
-/** Headless Chromium (Debian's, through playwright-core from the repo's devDependencies). */
-export async function launchChromium() {
-  const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: CHROMIUM, args: ["--headless", ...CHROMIUM_FLAGS] });
 }
 
 /**
