@@ -20,3 +20,15 @@ export async function scenario(sdk, baseUrl, extra = {}) {
     return { ok: false, error: String(error?.stack ?? error) };
   }
 }
+
+/**
+ * The scenario of the web projects (pages, and a page's worker): a key without
+ * dangerouslyAllowBrowser is refused first (a ValidationError, nothing sent), then the
+ * scenario runs with the flag.
+ */
+export async function webScenario(sdk, baseUrl) {
+  const refused = await sdk.getRun(GREETER, { apiKey: "th-ecosystem", baseUrl, maxRetries: 0 })
+    .then(() => "not refused", (e) => (e instanceof sdk.ValidationError ? "ValidationError" : String(e)));
+  if (refused !== "ValidationError") return { ok: false, error: `apiKey without dangerouslyAllowBrowser: ${refused}` };
+  return scenario(sdk, baseUrl, { dangerouslyAllowBrowser: true });
+}
