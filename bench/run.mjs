@@ -12,6 +12,8 @@ import { cpus } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { CHROMIUM, CHROMIUM_FLAGS } from "../tests/support/chromium.mjs";
+import { CANNED, RUN_ID } from "./lib/canned.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const BENCH = here(".");
@@ -140,20 +142,21 @@ for (const [name, file] of [["openai", "openai"], ["@anthropic-ai/sdk", "anthrop
 for (const s of [{ name: "toolhouse-agent-runs (default entry)", ...sizes.toolhouse }, { name: "baseline.js (4 calls)", ...sizes.baseline }, ...sdkSizes]) {
   console.log(`  ${s.name.padEnd(40)} ${kb(s.raw).padStart(9)} min  ${kb(s.gzip).padStart(8)} gzip${s.note ? `  ${s.note}` : ""}`);
 }
-rows.push(["size, gzipped (JS + wasm)", `${kb(sizes.toolhouse.gzip)} (${sizes.toolhouse.gzip} B)`, `${kb(sizes.baseline.gzip)}`, x(sizes.toolhouse.gzip, sizes.baseline.gzip), `≤ 45 KB: ${sizes.toolhouse.gzip <= 46080 ? "met" : "MISSED"}`]);
+// The target is the cap that `npm test` holds the default entry to (size-budget.json).
+const { cap } = JSON.parse(readFileSync(here("../size-budget.json"), "utf8")).defaultEntry;
+rows.push(["size, gzipped (JS + wasm)", `${kb(sizes.toolhouse.gzip)} (${sizes.toolhouse.gzip} B)`, `${kb(sizes.baseline.gzip)}`, x(sizes.toolhouse.gzip, sizes.baseline.gzip), `≤ ${kb(cap)}: ${sizes.toolhouse.gzip <= cap ? "met" : "MISSED"}`]);
 console.log(`  toolhouse-agent-runs/slim (JS + .wasm)   ${kb(slimJs.gzip)} + ${kb(slimTotal - slimJs.gzip)} gzip`);
 rows.push(["  slim entry, gzipped (JS + .wasm file)", `${kb(slimTotal)} (${kb(slimJs.gzip)} + ${kb(slimTotal - slimJs.gzip)})`, "", "", `≤ 32 KB: ${slimTotal <= 32768 ? "met" : "MISSED"}`]);
 
 // ---------------------------------------------------------------------------- a server for cold starts
 // Answers any GET /v1/agent-runs/<id> with a completed run and notes when each request
 // arrived; serves the cold-start page and the bundles for Chromium.
-const canned = JSON.stringify({ data: { id: "3f9d2c1a-7b6e-4d5c-9a8b-1e2f3a4b5c6d", chat_id: "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21", status: "completed", results: [{ role: "user", content: "Hi" }, { role: "assistant", content: [{ type: "text", text: "Hello" }] }], last_agent_message: "Hello", created_at: "2025-01-15T01:46:23.568338", updated_at: "2025-01-15T01:46:25.568338", bundle: "default", toolhouse_id: "default", vars: {}, callback_url: null, error: null } });
 let lastArrival = null;
 const server = createServer((req, res) => {
   const path = new URL(req.url, "http://x").pathname;
   if (path.startsWith("/v1/")) {
     lastArrival = performance.timeOrigin + performance.now();
-    return res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(canned);
+    return res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(CANNED);
   }
   const file = path === "/cold.html" ? here("./lib/cold.html") : /^\/[\w-]+\.(js|wasm)$/.test(path) ? `${OUT}${path.slice(1)}` : null;
   if (!file || !existsSync(file)) return res.writeHead(404).end();
@@ -171,7 +174,7 @@ const cold = { toolhouse: [], baseline: [] };
 function coldOnce(which) {
   lastArrival = null;
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [here("./lib/cold-node.mjs"), modules[which], `${origin}/v1`], { stdio: ["ignore", "pipe", "inherit"] }));
+    const child = track(spawn(process.execPath, [here("./lib/cold-node.mjs"), modules[which], `${origin}/v1`, RUN_ID], { stdio: ["ignore", "pipe", "inherit"] }));
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("exit", (code) => {
@@ -202,17 +205,14 @@ const browserCold = { toolhouse: [], baseline: [], slim: [] };
 let chromiumVersion = null;
 try {
   const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", ...CHROMIUM_FLAGS] });
   chromiumVersion = browser.version();
   try {
     const pageOnce = async (which) => {
       const context = await browser.newContext(); // fresh: no HTTP or code cache
       try {
         const page = await context.newPage();
-        await page.goto(`${origin}/cold.html?m=${which}.js`);
+        await page.goto(`${origin}/cold.html?m=${which}.js&run=${RUN_ID}`);
         const result = await (await page.waitForFunction(() => window.__result, null, { timeout: 30_000 })).jsonValue();
         if (!result.ok) throw new Error(`Chromium cold start of ${which}: ${result.error}`);
         return result;

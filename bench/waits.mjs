@@ -5,12 +5,11 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import * as sdk from "../pkg/index.js";
+import { waitsRound } from "./lib/waits-round.mjs";
 
 const count = Number(process.argv[2] ?? 1000);
 const gc = globalThis.gc ?? (() => {});
 const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-const GREETER = "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21";
-const BROKEN = "5f0e7d6c-4b3a-4921-8e7f-6a5b4c3d2e1f";
 
 // The emulator runs in a process of its own, so that the memory measured here is the
 // client's; its timers are scaled so that runs take 1 to 2 s.
@@ -24,27 +23,11 @@ const memory = () => {
   return process.memoryUsage();
 };
 
+/** waitsRound, and the requests the emulator got meanwhile (less the stats request). */
 async function round() {
-  let peakRss = 0;
-  let peakHeap = 0;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 50);
   const requestsBefore = (await stats()).requests;
-  const started = Date.now();
-  const outcomes = await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const chatId = i % 5 === 0 ? BROKEN : GREETER;
-      const run = await sdk.createRun({ chatId, vars: { name: `n${i}`, topic: "t", city: "c" } }, opts);
-      const done = await sdk.waitForRun(run.id, { ...opts, maxWaitMs: 120_000 });
-      return done.status === (chatId === BROKEN ? "failed" : "completed");
-    }),
-  );
-  clearInterval(sampler);
-  const requests = (await stats()).requests - requestsBefore - 1;
-  return { elapsed: Date.now() - started, correct: outcomes.filter(Boolean).length, requests, peakRss, peakHeap };
+  const r = await waitsRound(sdk, count, opts);
+  return { ...r, requests: (await stats()).requests - requestsBefore - 1 };
 }
 
 const start = memory();
@@ -58,7 +41,7 @@ child.kill();
 
 for (const [name, r] of [["round 1", first], ["round 2", second]]) {
   const ok = r.correct === count ? "all ended correctly" : `${count - r.correct} WRONG`;
-  console.log(`${name}: ${count} concurrent waits, ${ok}, ${(r.elapsed / 1000).toFixed(1)} s, ${r.requests} requests (${(r.requests / count).toFixed(1)} a wait: 1 create + polls at 1 s, 1.5 s, 2.25 s …), peak rss ${mb(r.peakRss)}, peak heap ${mb(r.peakHeap)}`);
+  console.log(`${name}: ${count} concurrent waits, ${ok}, ${(r.elapsedMs / 1000).toFixed(1)} s, ${r.requests} requests (${(r.requests / count).toFixed(1)} a wait: 1 create + polls at 1 s, 1.5 s, 2.25 s …), peak rss ${mb(r.peakRss)}, peak heap ${mb(r.peakHeap)}`);
 }
 console.log(`memory at start:     rss ${mb(start.rss)}, heap ${mb(start.heapUsed)}`);
 console.log(`after round 1 (gc):  rss ${mb(afterFirst.rss)}, heap ${mb(afterFirst.heapUsed)}`);

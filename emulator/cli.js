@@ -10,10 +10,16 @@
 // Faults are injected at run time: POST /_emulator/faults (see Fault in server.js).
 // Prints "listening on http://HOST:PORT" as its first line; the API is under /v1.
 import { parseArgs } from "node:util";
+import { numberOption, oneOf } from "./args.js";
 import { startEmulator } from "./server.js";
 
 const usage =
   "usage: toolhouse-agent-runs-emulator [--port N] [--host H] [--agents FILE] [--time-scale F] [--queue-ms N] [--api-key KEY] [--missing-auth 401|403] [--no-cors] [--expose-headers] [--idempotency] [--stale-ms N] [--continue-answer ok|run|empty] [--rich-runs] [--callback-shape flat|wrapped] [--verbose]";
+/** Says what is wrong with the command line, then the usage; exits with 2. @param {unknown} e @returns {never} */
+function refuse(e) {
+  console.error(`${/** @type {Error} */ (e).message}\n${usage}`);
+  process.exit(2);
+}
 let values;
 try {
   ({ values } = parseArgs({
@@ -38,50 +44,39 @@ try {
     },
   }));
 } catch (e) {
-  console.error(`${/** @type {Error} */ (e).message}\n${usage}`);
-  process.exit(2);
+  refuse(e);
 }
 if (values.help) {
   console.log(usage);
   process.exit(0);
 }
-/** @param {string} name @param {string} text @param {number} min @param {number} max */
-const number = (name, text, min, max) => {
-  const n = Number(text);
-  if (text === "" || !Number.isFinite(n) || n < min || n > max) {
-    console.error(`--${name} must be a number from ${min} to ${max}\n${usage}`);
-    process.exit(2);
-  }
-  return n;
-};
-/** @template {string} T @param {string} name @param {string} text @param {T[]} allowed @returns {T} */
-const oneOf = (name, text, allowed) => {
-  if (!allowed.includes(/** @type {T} */ (text))) {
-    console.error(`--${name} must be one of ${allowed.join(", ")}\n${usage}`);
-    process.exit(2);
-  }
-  return /** @type {T} */ (text);
-};
+/** A flag's value when given, else undefined (so the emulator's default applies). @template T @param {string | boolean | undefined} flag @param {() => T} read */
+const given = (flag, read) => (flag === undefined ? undefined : read());
+/** @type {import("./server.js").EmulatorOptions} */
+let emulatorOptions;
 try {
-  /** A flag's value when given, else undefined (so the emulator's default applies). @template T @param {string | boolean | undefined} flag @param {() => T} read */
-  const given = (flag, read) => (flag === undefined ? undefined : read());
-  const emulator = await startEmulator({
-    port: number("port", values.port, 0, 65535),
+  emulatorOptions = {
+    port: numberOption("port", values.port, 0, 65535),
     host: values.host,
     agentsFile: values.agents,
-    timeScale: number("time-scale", values["time-scale"], 0, 1000),
-    queueMs: number("queue-ms", values["queue-ms"], 0, 3_600_000),
+    timeScale: numberOption("time-scale", values["time-scale"], 0, 1000),
+    queueMs: numberOption("queue-ms", values["queue-ms"], 0, 3_600_000),
     apiKey: values["api-key"],
     missingAuth: given(values["missing-auth"], () => (oneOf("missing-auth", String(values["missing-auth"]), ["401", "403"]) === "401" ? 401 : 403)),
     cors: given(values["no-cors"], () => !values["no-cors"]),
     exposeHeaders: values["expose-headers"],
     idempotency: values.idempotency,
-    staleMs: given(values["stale-ms"], () => number("stale-ms", String(values["stale-ms"]), 0, 3_600_000)),
+    staleMs: given(values["stale-ms"], () => numberOption("stale-ms", String(values["stale-ms"]), 0, 3_600_000)),
     continueAnswer: given(values["continue-answer"], () => oneOf("continue-answer", String(values["continue-answer"]), ["ok", "run", "empty"])),
     richRuns: values["rich-runs"],
     callbackShape: given(values["callback-shape"], () => oneOf("callback-shape", String(values["callback-shape"]), ["flat", "wrapped"])),
     quiet: !values.verbose,
-  });
+  };
+} catch (e) {
+  refuse(e);
+}
+try {
+  const emulator = await startEmulator(emulatorOptions);
   console.log(`listening on ${emulator.url}`);
   console.log(`API base URL: ${emulator.baseUrl} (any Bearer key${values["api-key"] ? " equal to --api-key" : ""}); agents: ${emulator.url}/_emulator/agents`);
   const { departures, options } = emulator.config;

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { AgentRuns, AgentRunsError } from "../pkg/index.js";
 import { startEmulator } from "../emulator/server.js";
+import { GREETER } from "../tests/support/agents.mjs";
 
 const live = Boolean(process.env.TOOLHOUSE_API_KEY && process.env.TOOLHOUSE_CHAT_ID);
 const color = process.stdout.isTTY ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_, s) => s;
@@ -23,7 +24,7 @@ if (live) {
 } else {
   emulator = await startEmulator({ port: 0 });
   client = new AgentRuns({ apiKey: "th-demo", baseUrl: emulator.baseUrl });
-  chatId = "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21"; // the emulator's "Greeter" agent
+  chatId = GREETER;
   vars = { name: "Ada", topic: "octopuses" };
   console.log(bold("Toolhouse Agent Runs demo: the emulator"), dim(`at ${emulator.baseUrl}`));
   console.log(dim("(set TOOLHOUSE_API_KEY and TOOLHOUSE_CHAT_ID to run against the real service)"));

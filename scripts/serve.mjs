@@ -12,23 +12,14 @@
 import { createServer } from "node:http";
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync, readdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { extname, join, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { numberOption } from "../emulator/args.js";
 import { startEmulator } from "../emulator/server.js";
+import { CONTENT_TYPES, fileUnder, requestPath, sendFile } from "./static.mjs";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const types = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript",
-  ".mjs": "text/javascript",
-  ".css": "text/css",
-  ".json": "application/json",
-  ".wasm": "application/wasm",
-  ".png": "image/png",
-  ".svg": "image/svg+xml",
-};
 
 /**
  * @typedef {object} SiteOptions
@@ -54,10 +45,8 @@ export async function startSite(options = {}) {
     if (options.csp) res.setHeader("Content-Security-Policy", options.csp);
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Referrer-Policy", "no-referrer");
-    let path;
-    try {
-      path = decodeURIComponent(new URL(req.url ?? "/", "http://site").pathname);
-    } catch {
+    const path = requestPath(req);
+    if (path === null) {
       res.writeHead(400);
       return res.end();
     }
@@ -66,23 +55,16 @@ export async function startSite(options = {}) {
       return res.end();
     }
     if (path === "/config.json") {
-      res.writeHead(200, { "Content-Type": types[".json"], "Cache-Control": "no-store" });
+      res.writeHead(200, { "Content-Type": CONTENT_TYPES[".json"], "Cache-Control": "no-store" });
       return res.end(JSON.stringify(config));
     }
-    const [base, rel] = path.startsWith("/pkg/") ? [join(root, "pkg"), path.slice(5)] : [join(root, "www"), path === "/" ? "index.html" : path.slice(1)];
-    const file = resolve(base, rel);
-    if (!file.startsWith(base + sep)) {
+    const ofPackage = path.startsWith("/pkg/");
+    const file = ofPackage ? fileUnder(join(root, "pkg"), path.slice("/pkg".length)) : fileUnder(join(root, "www"), path);
+    if (file === null) {
       res.writeHead(403);
       return res.end();
     }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { "Content-Type": types[/** @type {keyof types} */ (extname(file))] ?? "application/octet-stream", "Cache-Control": "no-cache" });
-      res.end(req.method === "HEAD" ? undefined : body);
-    } catch {
-      res.writeHead(404, { "Content-Type": "text/plain" });
-      res.end(path.startsWith("/pkg/") ? "not found: the package is not built (npm run build)" : "not found");
-    }
+    await sendFile(req, res, file, { "Cache-Control": "no-cache" }, ofPackage ? "not found: the package is not built (npm run build)" : "not found");
   });
   const host = options.host ?? "127.0.0.1";
   try {
@@ -132,13 +114,6 @@ function ensurePackage(build) {
   const built = statSync(entry).mtimeMs;
   const sources = Math.max(newest(join(root, "src")), newest(join(root, "js")));
   if (sources > built) console.log("serve: note: src/ or js/ changed since pkg/ was built; `npm run build` to use the changes");
-}
-
-/** @param {string} name @param {string | undefined} text @param {number} min @param {number} max */
-function numberOption(name, text, min, max) {
-  const n = Number(text);
-  if (text === undefined || text === "" || !Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}`);
-  return n;
 }
 
 async function main() {

@@ -3,7 +3,7 @@
 // reopen any run. It uses the package's API only (from /pkg/index.js, a plain ES module).
 // /config.json (served by scripts/serve.mjs) says where the emulator is and lists its
 // agents; Settings switch the page to the real service.
-import { loadSettings, saveSettings, SERVICE_BASE_URL } from "./settings.js";
+import { loadSettings, saveSettings, serviceBaseUrl } from "./settings.js";
 import { Conversation, Timeline, describeError, el, failureText, isTerminal, json, serviceTime, statusBadge, statusLabel, timeElement } from "./render.js";
 
 /**
@@ -79,7 +79,9 @@ try {
 }
 const agents = Array.isArray(config?.agents) ? config.agents : [];
 
-let settings = loadSettings();
+/** The package's default base URL ("" when the package is not loaded: no client then). */
+const SERVICE_BASE_URL = pkg ? await serviceBaseUrl(pkg) : "";
+let settings = loadSettings(SERVICE_BASE_URL);
 /** @type {AgentRuns | null} */
 let client = null;
 /** @type {number | undefined} */

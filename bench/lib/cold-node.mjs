@@ -1,5 +1,6 @@
 // One cold start in a fresh Node process: argv[2] is the module to import (a bundle of
-// bench/entries/*.js or the package), argv[3] the base URL of a local server. Prints, as
+// bench/entries/*.js or the package), argv[3] the base URL of a local server, argv[4] the
+// id of the run to read (lib/canned.mjs's). Prints, as
 // JSON: when the import finished and when fetch was first called, in ms after the
 // timestamp taken before the import, and that timestamp on the wall clock (for the server,
 // which notes when the request arrived).
@@ -13,5 +14,5 @@ globalThis.fetch = function (...args) {
 };
 const { getRun } = await import(process.argv[2]);
 const tImport = performance.now();
-await getRun("3f9d2c1a-7b6e-4d5c-9a8b-1e2f3a4b5c6d", { apiKey: "th-bench", baseUrl: process.argv[3] });
+await getRun(process.argv[4], { apiKey: "th-bench", baseUrl: process.argv[3] });
 console.log(JSON.stringify({ importMs: tImport - t0, fetchMs: tFetch - t0, wall0 }));

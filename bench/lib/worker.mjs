@@ -2,6 +2,9 @@
 // (argv[2]: "toolhouse" = ../pkg, "baseline" = ../baseline.js) makes the calls, the
 // emulator runs in another process, so process.cpuUsage() here is the client's alone.
 import { wasmMemoryBytes } from "./wasm-probe.mjs"; // first: it wraps WebAssembly.Instance
+import { GREETER } from "../../tests/support/agents.mjs";
+import { CANNED, RUN_ID } from "./canned.mjs";
+import { waitsRound } from "./waits-round.mjs";
 const which = process.argv[2];
 const client = await import(which === "toolhouse" ? "../../pkg/index.js" : "../baseline.js");
 const gc = globalThis.gc ?? (() => { throw new Error("run with node --expose-gc"); });
@@ -25,28 +28,6 @@ async function calls(n, concurrency, ids, opts) {
   await Promise.all(Array.from({ length: concurrency }, loop));
 }
 
-const GREETER = "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21";
-const BROKEN = "5f0e7d6c-4b3a-4921-8e7f-6a5b4c3d2e1f";
-
-/** One round of bench/waits.mjs: `count` concurrent createRun + waitForRun. */
-async function waitsRound(count, opts) {
-  let peakHeap = 0;
-  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
-  const started = Date.now();
-  const outcomes = await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const chatId = i % 5 === 0 ? BROKEN : GREETER;
-      const run = await client.createRun({ chatId, vars: { name: `n${i}`, topic: "t", city: "c" } }, opts);
-      const done = await client.waitForRun(run.id, { ...opts, maxWaitMs: 120_000 });
-      return done.status === (chatId === BROKEN ? "failed" : "completed");
-    }),
-  );
-  clearInterval(sampler);
-  return { elapsedMs: Date.now() - started, correct: outcomes.filter(Boolean).length, peakHeap };
-}
-
-const RUN_ID = "3f9d2c1a-7b6e-4d5c-9a8b-1e2f3a4b5c6d";
-const CANNED = JSON.stringify({ data: { id: RUN_ID, chat_id: GREETER, status: "completed", results: [{ role: "user", content: "Hi" }, { role: "assistant", content: [{ type: "text", text: "Hello" }] }], last_agent_message: "Hello", created_at: "2025-01-15T01:46:23.568338", updated_at: "2025-01-15T01:46:25.568338", bundle: "default", toolhouse_id: "default", vars: {}, callback_url: null, error: null } });
 let pollsDone = 0;
 
 const tasks = {
@@ -84,10 +65,10 @@ const tasks = {
   async waits({ baseUrl, count }) {
     const opts = { apiKey: "th-bench", baseUrl };
     const start = memory();
-    const first = await waitsRound(count, opts);
+    const first = await waitsRound(client, count, opts);
     await new Promise((r) => setTimeout(r, 200));
     const afterFirst = memory();
-    const second = await waitsRound(count, opts);
+    const second = await waitsRound(client, count, opts);
     await new Promise((r) => setTimeout(r, 200));
     const afterSecond = memory();
     return { rounds: [first, second], start, afterFirst, afterSecond };

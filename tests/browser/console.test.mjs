@@ -9,11 +9,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { startSite } from "../../scripts/serve.mjs";
+import { launchChromium } from "../support/chromium.mjs";
 import { watchProblems } from "./page-problems.mjs";
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const OUT = fileURLToPath(new URL("../../test-output/console/", import.meta.url));
 const README_SHOT = fileURLToPath(new URL("../../www/screenshot.png", import.meta.url));
 const KEY = "th-right";
@@ -32,7 +31,7 @@ before(async () => {
   // is not the run), reads serve the old "completed" run for 0.5 s, as the service may:
   // the page must not show it as new. Runs stay queued 1 s, longer than that.
   site = await startSite({ emulator: { timeScale: 0.2, queueMs: 5000, staleMs: 500, apiKey: KEY }, pollIntervalMs: 150 });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: FLAGS });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -4,13 +4,12 @@
 // with it, the package works. The console's features: console.test.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 import { startSite } from "../../scripts/serve.mjs";
+import { launchChromium } from "../support/chromium.mjs";
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 let browser;
 before(async () => {
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: FLAGS });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

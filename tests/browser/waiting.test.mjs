@@ -11,15 +11,14 @@
 // emulation (CDP), which sets `navigator.onLine` and fires `offline` / `online`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 import { startSite } from "../../scripts/serve.mjs";
+import { launchChromium } from "../support/chromium.mjs";
+import { SLOW } from "../support/agents.mjs"; // "Slow researcher": 150 s of work, times the time scale
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const SLOW = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"; // "Slow researcher": 150 s of work, times the time scale
 let browser;
 let site;
 before(async () => {
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: FLAGS });
+  browser = await launchChromium();
   site = await startSite({ emulator: { timeScale: 0.04 } });
 });
 after(async () => {

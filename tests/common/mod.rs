@@ -3,6 +3,7 @@
 //! the network, so these check what the wasm does with real JS values and promises.
 
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use toolhouse_agent_runs::error::ErrorKind;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -17,7 +18,7 @@ extern "C" {
     #[wasm_bindgen(js_name = abortAfter)]
     fn abort_after(ms: f64, reason: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = runBody)]
-    fn run_body(status: &str, extra: JsValue) -> JsValue;
+    fn run_body(id: &str, chat_id: &str, status: &str, extra: JsValue) -> JsValue;
     #[wasm_bindgen(js_name = isPublicWeb)]
     fn is_public_web() -> bool;
     #[wasm_bindgen(js_name = pretendExtension)]
@@ -52,7 +53,17 @@ fn make_error_classes() {
 }
 
 const RUN: &str = "a3a26d33-6f4d-4490-a56f-e17f867ba451";
-const CHAT: &str = "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21";
+/// The emulator's agents: the one home of the fixtures' chat ids.
+const AGENTS: &str = include_str!("../../emulator/agents.json");
+
+/// The chat id of the emulator's "Greeter".
+fn greeter() -> String {
+    Array::from(&get(&parse(AGENTS), "agents"))
+        .iter()
+        .find(|agent| get(agent, "name").as_string().as_deref() == Some("Greeter"))
+        .and_then(|agent| get(&agent, "chatId").as_string())
+        .unwrap()
+}
 
 fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -68,7 +79,7 @@ fn answers(items: &[JsValue]) -> JsValue {
 
 fn ok(status: &str) -> JsValue {
     let a = Object::new();
-    Reflect::set(&a, &"body".into(), &run_body(status, JsValue::UNDEFINED)).unwrap();
+    Reflect::set(&a, &"body".into(), &run_body(RUN, &greeter(), status, JsValue::UNDEFINED)).unwrap();
     a.into()
 }
 
@@ -94,7 +105,8 @@ fn requests(fake: &JsValue) -> Array {
 #[wasm_bindgen_test]
 async fn create_run_posts_snake_case_json_with_a_bearer_key_and_string_vars() {
     let fake = scripted_fetch(answers(&[ok("queued")]));
-    let params = parse(&format!(r#"{{"chatId":"{CHAT}","vars":{{"name":"Ada","n":3,"ok":true}},"toolhouseId":"u1"}}"#));
+    let chat = greeter();
+    let params = parse(&format!(r#"{{"chatId":"{chat}","vars":{{"name":"Ada","n":3,"ok":true}},"toolhouseId":"u1"}}"#));
     let run = settle(toolhouse_agent_runs::create_run(params, Some(options(&get(&fake, "fetch"), JsValue::UNDEFINED))))
         .await
         .unwrap();
@@ -104,7 +116,7 @@ async fn create_run_posts_snake_case_json_with_a_bearer_key_and_string_vars() {
     assert_eq!(get(&req, "url").as_string().unwrap(), "https://api.example.test/v1/agent-runs");
     assert_eq!(get(&get(&req, "headers"), "Authorization").as_string().unwrap(), "Bearer th-test");
     let body = parse(&get(&req, "body").as_string().unwrap());
-    assert_eq!(get(&body, "chat_id").as_string().unwrap(), CHAT);
+    assert_eq!(get(&body, "chat_id").as_string().unwrap(), chat);
     assert_eq!(get(&get(&body, "vars"), "n").as_string().unwrap(), "3");
     assert_eq!(get(&get(&body, "vars"), "ok").as_string().unwrap(), "true");
     assert_eq!(get(&body, "toolhouse_id").as_string().unwrap(), "u1");
@@ -114,13 +126,13 @@ async fn create_run_posts_snake_case_json_with_a_bearer_key_and_string_vars() {
 async fn get_run_maps_fields_and_keeps_unknown_ones_in_raw() {
     let extra = parse(r#"{"last_agent_message":"hi","future_field":{"x":[1]}}"#);
     let a = Object::new();
-    Reflect::set(&a, &"body".into(), &run_body("completed", extra)).unwrap();
+    Reflect::set(&a, &"body".into(), &run_body(RUN, &greeter(), "completed", extra)).unwrap();
     let fake = scripted_fetch(answers(&[a.into()]));
     let run = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(options(&get(&fake, "fetch"), JsValue::UNDEFINED))))
         .await
         .unwrap();
     assert_eq!(get(&run, "lastAgentMessage").as_string().unwrap(), "hi");
-    assert_eq!(get(&run, "chatId").as_string().unwrap(), CHAT);
+    assert_eq!(get(&run, "chatId").as_string().unwrap(), greeter());
     assert!(get(&run, "createdAt").is_null());
     let future = get(&get(&run, "raw"), "future_field");
     assert_eq!(JSON::stringify(&future).unwrap().as_string().unwrap(), r#"{"x":[1]}"#);
@@ -128,15 +140,10 @@ async fn get_run_maps_fields_and_keeps_unknown_ones_in_raw() {
 
 #[wasm_bindgen_test]
 async fn each_error_status_rejects_with_its_class_and_the_service_detail() {
-    let cases = [
-        (401, "AuthenticationError"),
-        (402, "InsufficientCreditsError"),
-        (403, "PermissionDeniedError"),
-        (404, "NotFoundError"),
-        (406, "RunNotCompletedError"),
-        (422, "ValidationError"),
-    ];
-    for (status, class) in cases {
+    // Which class a status gets is the core's choice (src/error.rs, tested natively there):
+    // here, that the JS error is of that class.
+    for status in [401, 402, 403, 404, 406, 422] {
+        let class = ErrorKind::from_status(status).class_name();
         let fake = scripted_fetch(answers(&[error_answer(status, r#"{"detail":"nope"}"#, None)]));
         let err = settle(toolhouse_agent_runs::get_run(RUN.into(), Some(options(&get(&fake, "fetch"), JsValue::UNDEFINED))))
             .await
@@ -161,7 +168,7 @@ async fn rate_limits_are_retried_after_retry_after_then_reported_with_it() {
 #[wasm_bindgen_test]
 async fn a_failed_create_is_not_retried_since_it_may_have_started_a_run() {
     let fake = scripted_fetch(answers(&[error_answer(502, "<html>bad gateway</html>", None)]));
-    let params = parse(&format!(r#"{{"chatId":"{CHAT}"}}"#));
+    let params = parse(&format!(r#"{{"chatId":"{}"}}"#, greeter()));
     let err = settle(toolhouse_agent_runs::create_run(params, Some(options(&get(&fake, "fetch"), JsValue::UNDEFINED))))
         .await
         .unwrap_err();
@@ -190,7 +197,7 @@ async fn a_refused_connection_is_a_connection_error() {
 async fn bad_input_is_a_validation_error_before_any_request() {
     let fake = scripted_fetch(answers(&[ok("queued")]));
     let f = get(&fake, "fetch");
-    let bad_vars = parse(&format!(r#"{{"chatId":"{CHAT}","vars":{{"when":{{"d":1}}}}}}"#));
+    let bad_vars = parse(&format!(r#"{{"chatId":"{}","vars":{{"when":{{"d":1}}}}}}"#, greeter()));
     let cases = [
         toolhouse_agent_runs::create_run(bad_vars, Some(options(&f, JsValue::UNDEFINED))),
         toolhouse_agent_runs::get_run("../etc".into(), Some(options(&f, JsValue::UNDEFINED))),
@@ -308,7 +315,7 @@ async fn on_retry_hears_each_retry_and_an_idempotency_key_makes_a_create_retryab
     let extra = Object::new();
     Reflect::set(&extra, &"onRetry".into(), on_retry.as_ref()).unwrap();
     Reflect::set(&extra, &"idempotencyKey".into(), &"create-1".into()).unwrap();
-    let params = parse(&format!(r#"{{"chatId":"{CHAT}"}}"#));
+    let params = parse(&format!(r#"{{"chatId":"{}"}}"#, greeter()));
     let run = settle(toolhouse_agent_runs::create_run(params, Some(options(&get(&fake, "fetch"), extra.into())))).await.unwrap();
     assert_eq!(get(&run, "status").as_string().unwrap(), "queued");
     assert_eq!(heard.iter().filter_map(|a| a.as_f64()).collect::<Vec<_>>(), [1.0, 2.0]);

@@ -1,12 +1,13 @@
 // Helpers of the ecosystem checks: installing, running, serving, driving Chromium.
 import { execFile, spawn } from "node:child_process";
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { extname, join, resolve, sep } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/server.js";
+import { serveStatic } from "../../scripts/static.mjs";
+import { launchChromium } from "../support/chromium.mjs";
 
-export { startEmulator };
+export { startEmulator, serveStatic };
+export { CHROMIUM, CHROMIUM_FLAGS, launchChromium } from "../support/chromium.mjs";
 const execFileAsync = promisify(execFile);
 
 /** Runs a command; resolves with its stdout, rejects with its output when it fails. */
@@ -22,35 +23,6 @@ export async function run(cmd, args, options = {}) {
 /** `npm install` of the tarball and the given packages into workDir. */
 export function npmInstall(workDir, tarball, packages = []) {
   return run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball, ...packages], { cwd: workDir });
-}
-
-const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm" };
-
-/** Serves a folder on a free port of 127.0.0.1. `headers` go on every answer (a CSP, say). */
-export async function serveStatic(dir, headers = {}) {
-  const root = resolve(dir);
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    const file = resolve(root, `.${path.endsWith("/") ? `${path}index.html` : path}`);
-    if (file !== root && !file.startsWith(root + sep)) return res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { "Content-Type": types[extname(file)] ?? "application/octet-stream", ...headers }).end(body);
-    } catch {
-      res.writeHead(404).end("not found");
-    }
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
-}
-
-export const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-
-/** Headless Chromium (Debian's, through playwright-core from the repo's devDependencies). */
-export async function launchChromium() {
-  const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: CHROMIUM, args: ["--headless", ...CHROMIUM_FLAGS] });
 }
 
 /**

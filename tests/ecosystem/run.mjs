@@ -4,13 +4,16 @@
 //
 // A project is a folder with a check.mjs whose default export is
 //   async ({ tarball, workDir, lib }) => void   // throws when the package does not work there
-// shared/scenario.js is copied into every project as shared/scenario.js.
+// shared/ is copied into every project as shared/, and shared/agents.js is written there:
+// the emulator's agent ids (tests/support/agents.mjs, read from emulator/agents.json), for
+// projects that cannot reach the repository (browsers, other runtimes, a temporary folder).
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as lib from "./lib.mjs";
+import * as agents from "../support/agents.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const repo = resolve(here, "../..");
@@ -29,6 +32,11 @@ const scratch = mkdtempSync(join(tmpdir(), "thar-ecosystem-"));
 const packed = execFileSync("npm", ["pack", join(repo, "pkg"), "--pack-destination", scratch, "--json"], { encoding: "utf8" });
 const tarball = join(scratch, JSON.parse(packed)[0].filename);
 console.log(`tarball: ${tarball}`);
+const agentsModule = [
+  "// Written by tests/ecosystem/run.mjs: the emulator's agent ids (emulator/agents.json).",
+  ...Object.entries(agents).map(([name, chatId]) => `export const ${name} = ${JSON.stringify(chatId)};`),
+  "",
+].join("\n");
 
 let passed = 0;
 let failed = 0;
@@ -36,6 +44,7 @@ for (const name of projects) {
   const workDir = join(scratch, name);
   cpSync(join(here, name), workDir, { recursive: true, filter: (src) => !src.includes("node_modules") });
   cpSync(join(here, "shared"), join(workDir, "shared"), { recursive: true });
+  writeFileSync(join(workDir, "shared", "agents.js"), agentsModule);
   const started = Date.now();
   process.stdout.write(`\n---- ${name}\n`);
   try {

@@ -4,10 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as sdk from "../../pkg/index.js";
-import { scriptedFetch } from "./helpers.mjs";
+import { scriptedFetch, GREETER as CHAT } from "./helpers.mjs";
 
 const RUN = "5e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b";
-const CHAT = "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21";
 const opts = (fetch, extra = {}) => ({ apiKey: "th-test", fetch, maxRetries: 0, ...extra });
 
 test("a queued run whose results are null reads with results []; a read carries no error", async () => {

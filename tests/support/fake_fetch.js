@@ -1,17 +1,28 @@
-// A scripted `fetch` for the wasm-bindgen tests: answers in order, records requests.
+// A scripted `fetch` for the tests (the wasm-bindgen tests, and the JS tests through
+// tests/js/helpers.mjs), and the other helpers of the wasm-bindgen tests. Plain JS with no
+// imports: wasm-bindgen copies this file alone into each environment (Node, a page, a
+// service worker).
+
+/**
+ * A fetch that answers from a list, in order (the last answer repeats), and records each
+ * request as `{ url, init, method, headers, body }`. An answer is `{ status, body, headers }`
+ * (a JSON body unless `body` is a string), a function `(url, init) => Response`, "hang"
+ * (never answers; rejects when the request's signal aborts) or "refuse" (a network error).
+ */
 export function scriptedFetch(answers) {
   const requests = [];
   const queue = [...answers];
-  const fetch = (url, init) => {
-    requests.push({ url, method: init.method, headers: { ...init.headers }, body: init.body ?? null });
+  const fetch = async (url, init) => {
+    requests.push({ url, init, method: init?.method, headers: { ...init?.headers }, body: init?.body ?? null });
     const next = queue.length > 1 ? queue.shift() : queue[0];
+    if (typeof next === "function") return next(url, init);
     if (next === "hang") {
       return new Promise((_, reject) => init.signal.addEventListener("abort", () => reject(init.signal.reason ?? new Error("aborted"))));
     }
-    if (next === "refuse") return Promise.reject(new TypeError("fetch failed"));
+    if (next === "refuse") throw new TypeError("fetch failed");
     const headers = new Headers({ "content-type": "application/json", ...(next.headers ?? {}) });
     const body = typeof next.body === "string" ? next.body : JSON.stringify(next.body);
-    return Promise.resolve(new Response(body, { status: next.status ?? 200, headers }));
+    return new Response(body, { status: next.status ?? 200, headers });
   };
   return { fetch, requests };
 }
@@ -30,8 +41,8 @@ export function abortAfter(ms, reason) {
   return c.signal;
 }
 
-export function runBody(status, extra) {
-  return { data: { id: "a3a26d33-6f4d-4490-a56f-e17f867ba451", chat_id: "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21", status, results: [], ...(extra ?? {}) } };
+export function runBody(id, chatId, status, extra) {
+  return { data: { id, chat_id: chatId, status, results: [], ...(extra ?? {}) } };
 }
 
 export function isPublicWeb() {

@@ -42,8 +42,8 @@ export default async function check({ tarball, workDir, lib }) {
   const esbuild = (entry, dir) => lib.run(join(workDir, "node_modules", ".bin", "esbuild"), [entry, "--bundle", "--format=iife", `--outfile=${join(dir, "sw.js")}`, "--log-level=warning"], { cwd: workDir });
   await esbuild("extension/sw-src.js", dirs.main);
   await esbuild("controls/no-keepalive-entry.js", dirs["control-no-keepalive"]);
-  copyFileSync(join(workDir, "controls", "sleep-sw.js"), join(dirs["control-sleep"], "sw.js"));
-  copyFileSync(join(workDir, "controls", "fetch-sw.js"), join(dirs["control-fetch"], "sw.js"));
+  await esbuild("controls/sleep-sw.js", dirs["control-sleep"]);
+  await esbuild("controls/fetch-sw.js", dirs["control-fetch"]);
 
   const emulator = await lib.startEmulator({ timeScale: 1 });
   const emulator2 = await lib.startEmulator({ timeScale: 1 }); // control-no-keepalive's

@@ -15,6 +15,7 @@ const EXPECTED_FILES = [
   "docs/service.md",
   "edge-light.js",
   "emulator/agents.json",
+  "emulator/args.js",
   "emulator/cli.js",
   "emulator/server.d.ts",
   "emulator/server.js",

@@ -4,6 +4,7 @@ import * as sdk from "toolhouse-agent-runs";
 import { AgentRuns, ValidationError, AgentRunsError, createRun, waitForRun, parseRunCallback } from "toolhouse-agent-runs";
 import type { AgentRun, RunStatus, WaitOptions, RunCallback } from "toolhouse-agent-runs";
 import { scenario } from "./shared/scenario.js";
+import { GREETER } from "./shared/agents.js";
 
 // ---- type-level checks: each line fails to compile if the types were `any` or wrong.
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -34,7 +35,7 @@ void typeErrors;
 const baseUrl = process.argv[2];
 const options = { apiKey: "th-ecosystem", baseUrl, pollIntervalMs: 100 } satisfies WaitOptions;
 const client = new AgentRuns(options);
-const created: AgentRun = await client.createRun({ chatId: "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21", vars: { name: "Grace" } });
+const created: AgentRun = await client.createRun({ chatId: GREETER, vars: { name: "Grace" } });
 const done: AgentRun = await client.waitForRun(created.id);
 const status: RunStatus = done.status;
 const message: string = done.lastAgentMessage ?? "";

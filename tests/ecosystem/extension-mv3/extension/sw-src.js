@@ -2,24 +2,17 @@
 // it creates a run of the Slow researcher (150 s), waits for it with the package's
 // defaults and continues it, then stores the result for result.html. Between the start and the end it makes
 // no extension API call of its own: only the package can keep the worker alive.
-// `report` tells the test harness what happens (plain fetches, no extension API).
+// `report` (report.js) tells the test harness what happens.
 import { continueRun, createRun, waitForRun } from "toolhouse-agent-runs";
-
-const booted = Date.now();
-const config = fetch(chrome.runtime.getURL("config.json")).then((r) => r.json());
-
-async function report(event, data = {}) {
-  const { reportUrl, name } = await config;
-  const q = new URLSearchParams({ ext: name, id: chrome.runtime.id, event, t: String(Date.now() - booted), data: JSON.stringify(data) });
-  await fetch(`${reportUrl}?${q}`).catch(() => {});
-}
+import { SLOW } from "../shared/agents.js";
+import { booted, config, report } from "./report.js";
 
 async function research() {
   const { baseUrl, subject } = await config;
   const options = { apiKey: "th-ext", baseUrl };
   let result;
   try {
-    const created = await createRun({ chatId: "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", vars: { subject } }, options);
+    const created = await createRun({ chatId: SLOW, vars: { subject } }, options);
     await report("created", { runId: created.id, status: created.status });
     const ended = await waitForRun(created.id, { ...options, onUpdate: (run) => report("update", { status: run.status }) });
     // Continue it too (its second answer would take another 150 s: only the continue is checked).
