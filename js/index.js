@@ -41,13 +41,12 @@ let compiled = null;
 let compiling = null;
 
 /**
- * The compiled module; with `needed`, made at once if it is still being compiled in the
- * background (for what cannot wait: see parseRunCallback).
- * @param {boolean} [needed]
+ * The compiled module, made at once if it is still being compiled in the background
+ * (for what cannot wait: see parseRunCallback), where the source can.
  * @returns {WebAssembly.Module}
  */
-function wasmModule(needed = true) {
-  compiled ??= moduleNow(needed);
+function wasmModule() {
+  compiled ??= moduleNow(true);
   if (!compiled) throw new AgentRunsError("toolhouse-agent-runs: the WebAssembly module is still loading; a call made now waits for it");
   return compiled;
 }
@@ -151,9 +150,10 @@ function cannotStart(cause) {
 /** @type {AgentRunsError | null} */
 let unavailable = null;
 try {
-  if (wasmModule(false)) live();
+  compiled = moduleNow(false);
+  if (compiled) live();
 } catch (cause) {
-  if (!compiled && !(cause instanceof AgentRunsError)) unavailable = cannotStart(cause);
+  unavailable = cannotStart(cause);
 }
 whenReady();
 
@@ -379,7 +379,6 @@ export function parseRunCallback(body) {
   // Synchronous: where the module is still compiling in the background, it is made now.
   let instance;
   try {
-    wasmModule(true);
     instance = live();
   } catch (cause) {
     throw cause instanceof AgentRunsError ? cause : cannotStart(cause);
