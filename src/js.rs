@@ -117,8 +117,13 @@ pub fn array_len(value: &JsValue) -> usize {
 }
 
 /// Sets a property on an object this crate created (cannot fail for plain objects).
-pub fn set(target: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+pub fn set(target: &Object, name: &'static str, value: &JsValue) {
+    let _ = Reflect::set(target, &key(name), value);
+}
+
+/// A JS string of a text that never changes, made once (see [`key`]).
+pub fn constant(text: &'static str) -> JsValue {
+    key(text)
 }
 
 impl JsonView for JsValue {

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestInit};
 
-use crate::js::{get, set};
+use crate::js::{constant, get, set};
 use crate::runtime;
 
 /// An `AbortSignal`: the loader hands every call a real one (`js/index.js` follows the
@@ -221,9 +221,9 @@ pub async fn send(
     init.set_method(request.method);
     // A plain object, so that a `fetch` of the caller's gets one.
     let headers = Object::new();
-    set(&headers, "Accept", &JsValue::from_str("application/json"));
+    set(&headers, "Accept", &constant("application/json"));
     if request.body.is_some() {
-        set(&headers, "Content-Type", &JsValue::from_str("application/json"));
+        set(&headers, "Content-Type", &constant("application/json"));
     }
     if let Some(auth) = request.authorization {
         set(&headers, "Authorization", &JsValue::from_str(auth));
@@ -245,7 +245,7 @@ pub async fn send(
     let retry_after = get(&headers, "get")
         .dyn_into::<Function>()
         .ok()
-        .and_then(|f| f.call1(&headers, &JsValue::from_str("retry-after")).ok())
+        .and_then(|f| f.call1(&headers, &constant("retry-after")).ok())
         // A real Retry-After is a few characters; anything long is not one.
         .and_then(|v| crate::js::short_string(&v, 64).ok().flatten());
     let text_fn = get(&response, "text").dyn_into::<Function>().map_err(|_| Failure::NotAResponse)?;
