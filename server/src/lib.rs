@@ -138,10 +138,10 @@ pub fn callback_token_holds(query: Vec<String>, mac: &[u8], now_ms: f64) -> bool
     token::token_holds(&pairs(query), mac, now_ms)
 }
 
-/// The name of the query parameter that carries the signature.
-#[wasm_bindgen(js_name = callbackSignatureParam)]
-pub fn callback_signature_param() -> String {
-    token::SIGNATURE.to_owned()
+/// The names of the query parameters of a token: `[expiry, signature]`.
+#[wasm_bindgen(js_name = callbackTokenParams)]
+pub fn callback_token_params() -> Vec<String> {
+    vec![token::EXPIRES.to_owned(), token::SIGNATURE.to_owned()]
 }
 
 /// Whether a callback secret of this many bytes is long enough (32).

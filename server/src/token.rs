@@ -56,7 +56,7 @@ pub fn string_to_sign(pairs: Pairs) -> Result<String, Malformed> {
         })
         .collect();
     encoded.sort_unstable();
-    Ok(format!("{LABEL}{}", encoded.join("&")))
+    Ok([LABEL, &encoded.join("&")].concat())
 }
 
 /// The pairs of a URL to sign: those it has, but any `th_expires` or `th_signature`
@@ -66,7 +66,7 @@ pub fn signing_pairs(pairs: Pairs, expires_at_ms: u64) -> Vec<(String, String)> 
         .iter()
         .filter(|(n, _)| n != EXPIRES && n != SIGNATURE)
         .cloned()
-        .chain(std::iter::once((EXPIRES.to_owned(), expires_at_ms.to_string())))
+        .chain(std::iter::once((EXPIRES.to_owned(), decimal(expires_at_ms))))
         .collect()
 }
 
@@ -117,6 +117,19 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Whether a secret of this many bytes (UTF-8) is long enough.
 pub fn secret_long_enough(bytes: usize) -> bool {
     bytes >= MIN_SECRET_BYTES
+}
+
+/// A number in decimal digits (without `core::fmt`, which would triple the wasm).
+fn decimal(mut n: u64) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(char::from(b'0' + (n % 10) as u8));
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().collect()
 }
 
 /// Percent-encodes every byte but the unreserved ones, upper-case hex.
@@ -245,6 +258,13 @@ mod tests {
     fn signing_again_replaces_the_token() {
         let p = pairs(&[("a", "1"), (EXPIRES, "5"), (SIGNATURE, "x"), ("b", "2")]);
         assert_eq!(signing_pairs(&p, 99), pairs(&[("a", "1"), ("b", "2"), (EXPIRES, "99")]));
+    }
+
+    #[test]
+    fn expiries_are_written_in_decimal() {
+        for n in [0, 7, 10, 1_700_000_000_000, u64::MAX] {
+            assert_eq!(decimal(n), n.to_string());
+        }
     }
 
     #[test]
