@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { AgentRuns, NotFoundError, PermissionDeniedError, RunNotCompletedError, ValidationError } from "../../pkg/index.js";
 import * as server from "../../pkg/server.js";
 import { createAgentRunsHandler, createCallbackHandler, signCallbackUrl, toNodeListener } from "../../pkg/server.js";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { GREETER, BROKEN, UNKNOWN_CHAT, MISSING_RUN, fastEmulator } from "./helpers.mjs";
 import { KEY, SECRET, PREFIX, authorize, startProxy, serve, rawRequest } from "./server-helpers.mjs";
 
@@ -246,7 +248,25 @@ test("a handler with options it cannot work with refuses to start", () => {
   assert.throws(() => createCallbackHandler({ apiKey: KEY, onRun() {} }), ValidationError);
   assert.throws(() => createCallbackHandler({ apiKey: KEY, secret: SECRET }), ValidationError);
   assert.equal(typeof createAgentRunsHandler({ ...base, chats: () => true }), "function");
-  assert.deepEqual(Object.keys(server).sort(), ["createAgentRunsHandler", "createCallbackHandler", "signCallbackUrl", "toNodeListener"]);
+});
+
+test("the .d.ts declares exactly the functions the entry exports, ESM and CommonJS alike", async () => {
+  const ts = (await import("typescript")).default;
+  const text = readFileSync(new URL("../../pkg/server.d.ts", import.meta.url), "utf8");
+  const file = ts.createSourceFile("server.d.ts", text, ts.ScriptTarget.ES2022, true);
+  const declared = file.statements.filter((n) => ts.isFunctionDeclaration(n) && n.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)).map((n) => n.name.text).sort();
+  assert.deepEqual(Object.keys(server).sort(), declared);
+  const cjs = createRequire(import.meta.url)("../../pkg/server.cjs");
+  assert.deepEqual(Object.keys(cjs).sort(), declared);
+  assert.match(readFileSync(new URL("../../pkg/server.d.cts", import.meta.url), "utf8"), /from "\.\/index\.cjs"/);
+});
+
+test("the server half adds nothing to the default entry: it is a module of its own over the client's public API", () => {
+  const index = readFileSync(new URL("../../pkg/index.js", import.meta.url), "utf8");
+  assert.doesNotMatch(index, /server_policy|createAgentRunsHandler|callbackTokenHolds/);
+  const entry = readFileSync(new URL("../../pkg/server.js", import.meta.url), "utf8");
+  assert.match(entry, /from"\.\/index\.js"/, "the client is imported, not embedded again");
+  assert.ok(entry.length < 150_000, `${entry.length} bytes`);
 });
 
 /** Waits until `check()` holds, 5 s at most. */
