@@ -653,17 +653,26 @@ function nodeRequest(req, target, signal) {
   }
 }
 
-/** The request's body as a `ReadableStream`, pulled as it is read. @param {NodeRequestLike} req */
+/**
+ * The request's body as a `ReadableStream`, pulled as it is read and not before: a
+ * request the handler passes on to `next` keeps its body untouched for the app's routes.
+ * @param {NodeRequestLike} req
+ */
 function nodeStream(req) {
-  const chunks = /** @type {AsyncIterator<Uint8Array | string>} */ (req[Symbol.asyncIterator]());
-  return new ReadableStream({
-    async pull(controller) {
-      const { done, value } = await chunks.next();
-      if (done) controller.close();
-      else controller.enqueue(typeof value === "string" ? new TextEncoder().encode(value) : new Uint8Array(value));
+  /** @type {AsyncIterator<Uint8Array | string> | null} */
+  let chunks = null;
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        chunks ??= /** @type {AsyncIterator<Uint8Array | string>} */ (req[Symbol.asyncIterator]());
+        const { done, value } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(typeof value === "string" ? new TextEncoder().encode(value) : new Uint8Array(value));
+      },
+      async cancel() {
+        await chunks?.return?.();
+      },
     },
-    async cancel() {
-      await chunks.return?.();
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }

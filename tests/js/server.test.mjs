@@ -122,20 +122,25 @@ test("toNodeListener passes requests outside the prefix to Express's next, and r
       req.originalUrl = req.url;
       req.url = req.url.slice(4);
     }
-    listener(req, res, () => {
+    listener(req, res, async () => {
       seen.push(req.originalUrl ?? req.url);
-      res.writeHead(200, { "content-type": "text/plain" }).end("the app's own route");
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      res.writeHead(200, { "content-type": "text/plain" }).end(`the app's own route${body ? `, with ${body}` : ""}`);
     });
   });
   try {
     const other = await rawRequest(site.origin, "GET", "/about", {});
     assert.equal(other.body, "the app's own route");
+    // A body of the app's own is left for it, untouched.
+    const upload = await rawRequest(site.origin, "POST", "/upload", {}, "x".repeat(100_000));
+    assert.equal(upload.body, `the app's own route, with ${"x".repeat(100_000)}`);
     const ours = await rawRequest(site.origin, "GET", `${PREFIX}/agent-runs`, { "x-user": "alice" });
     assert.equal(ours.status, 200);
     assert.ok(Array.isArray(JSON.parse(ours.body).data));
     const trick = await rawRequest(site.origin, "GET", `${PREFIX}/nope`, { "x-user": "alice" });
     assert.equal(trick.status, 404, "under the prefix: answered, not passed on");
-    assert.deepEqual(seen, ["/about"]);
+    assert.deepEqual(seen, ["/about", "/upload"]);
   } finally {
     await site.close();
   }
