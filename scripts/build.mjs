@@ -5,6 +5,8 @@
 //      bundles the entry (js/index.js) with the wasm-bindgen glue and the error classes:
 //      pkg/index.js (ESM), pkg/index.cjs
 //   3. the TypeScript declarations: js/index.d.ts, with the error classes written in
+//   3b. the server half (toolhouse-agent-runs/server): its policy's wasm (server/, a crate
+//      of its own), js/server.js bundled with it into pkg/server.js and pkg/server.cjs
 //   4. the command line (js/cli.js, as it is), the emulator, README, LICENSE and the
 //      package.json of the published package
 //      (the .wasm itself is not shipped: every entry embeds it)
@@ -107,6 +109,46 @@ const types = `// Type definitions for toolhouse-agent-runs ${cargoVersion()}\n`
 writeFileSync(join(pkg, "index.d.ts"), types);
 writeFileSync(join(pkg, "index.d.cts"), types);
 
+// 3b. The server half, toolhouse-agent-runs/server (js/server.js). Its policy is a crate
+// of its own (server/), so that the default entry does not grow by a byte: wasm-pack
+// compiles it, the .wasm is embedded (base64; js/server.js's policyModule() instantiates
+// it synchronously) and shipped beside as pkg/server_policy.wasm, for runtimes that
+// import .wasm files as modules. esbuild bundles js/server.js with the policy's glue
+// into pkg/server.js (ESM) and pkg/server.cjs, the client ("./index.js") kept external:
+// one client, one client wasm. Types: js/server.d.ts, as it is.
+const serverOut = join(root, "target/wasm-pack-server");
+run("wasm-pack", ["build", "server", "--target", "web", "--release", "--no-pack", "--out-dir", serverOut, "--out-name", "server_policy"]);
+const policyWasm = readFileSync(join(serverOut, "server_policy_bg.wasm"));
+writeFileSync(join(serverOut, "policy-base64.js"), `export const policyWasmBase64 = "${policyWasm.toString("base64")}";\n`);
+writeFileSync(join(pkg, "server_policy.wasm"), policyWasm);
+for (const [format, file, client] of [["esm", "server.js", "./index.js"], ["cjs", "server.cjs", "./index.cjs"]]) {
+  await esbuild.build({
+    entryPoints: [join(root, "js/server.js")],
+    outfile: join(pkg, file),
+    bundle: true,
+    format,
+    platform: "neutral",
+    target: "es2022",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    banner: { js: `/* toolhouse-agent-runs/server ${cargoVersion()} (MIT). Its policy is Rust built with wasm-bindgen; the wasm is embedded below. */` },
+    logLevel: "warning",
+    logOverride: { "empty-import-meta": "silent" },
+    plugins: [{ name: "client-external", setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: client, external: true })) }],
+  });
+}
+const serverTypes = `// Type definitions for toolhouse-agent-runs/server ${cargoVersion()}\n` + readFileSync(join(root, "js/server.d.ts"), "utf8");
+writeFileSync(join(pkg, "server.d.ts"), serverTypes);
+writeFileSync(join(pkg, "server.d.cts"), serverTypes.replaceAll('"./index.js"', '"./index.cjs"'));
+const serverEntry = {
+  exports: { import: { types: "./server.d.ts", default: "./server.js" }, require: { types: "./server.d.cts", default: "./server.cjs" } },
+  files: ["server.js", "server.cjs", "server.d.ts", "server.d.cts", "server_policy.wasm"],
+};
+for (const file of ["server.js", "server.cjs", "server_policy.wasm"]) {
+  const bytes = readFileSync(join(pkg, file));
+  console.log(`server: ${file.padEnd(18)} ${(bytes.length / 1024).toFixed(1).padStart(6)} KB, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1).padStart(6)} KB gzipped`);
+}
+
 // 4. The rest of the package. The command line imports "./index.js": the built package,
 // through its public API only (and nothing imports it, so the default entry stays as it is).
 cpSync(join(root, "js/cli.js"), join(pkg, "cli.js"));
@@ -139,6 +181,7 @@ const manifest = {
     },
     "./slim": { types: "./index.d.ts", default: "./slim.js" },
     "./emulator": { types: "./emulator/server.d.ts", default: "./emulator/server.js" },
+    "./server": serverEntry.exports,
     "./package.json": "./package.json",
   },
   bin: { "toolhouse-agent-runs": "./cli.js", "toolhouse-agent-runs-emulator": "./emulator/cli.js" },
@@ -146,6 +189,7 @@ const manifest = {
   sideEffects: false,
   engines: { node: ">=18" },
 };
+manifest.files.push(...serverEntry.files);
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 
 // 5. Sizes.

@@ -1,8 +1,12 @@
 // Serves the Agent Runs console (www/) and the built package (pkg/, under /pkg/) next to
-// an in-process emulator on a free port. /config.json tells the page where the emulator
-// is, which key it accepts, and its agents.
+// an in-process emulator on a free port, and the server half of a web app
+// (toolhouse-agent-runs/server) in front of both upstreams, so that the page holds no key:
+// /api/emulator/agent-runs… goes to the emulator, /api/toolhouse/agent-runs… to the
+// Toolhouse service (or --base-url) with --api-key (else TOOLHOUSE_API_KEY), the key kept
+// here. The console is one user ("console"). /config.json tells the page those routes,
+// whether the server has a key for the service, and the emulator's agents.
 //
-//   node scripts/serve.mjs [--port N] [--host H] [--time-scale F] [--api-key KEY]
+//   node scripts/serve.mjs [--port N] [--host H] [--time-scale F] [--api-key KEY] [--base-url URL]
 //                          [--stale-ms N] [--poll-ms N] [--no-build]
 //
 // Run from the command line (that is what `npm start` does) it first builds pkg/ if it is
@@ -26,7 +30,10 @@ const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
  * @property {number} [port] 0 (the default) picks a free port.
  * @property {string} [host] Default 127.0.0.1.
  * @property {Parameters<typeof startEmulator>[0]} [emulator] Options of the emulator; its
- *   `apiKey` (the one key it accepts) is also the key the page uses in emulator mode.
+ *   `apiKey` (the one key it accepts) is also the key the server uses for it.
+ * @property {{ apiKey?: string, baseUrl?: string }} [service] The key of the Toolhouse
+ *   service (default TOOLHOUSE_API_KEY) and its base URL (default TOOLHOUSE_BASE_URL, else
+ *   the service's), for /api/toolhouse. The page never sees the key.
  * @property {string} [csp] A Content-Security-Policy header for every answer (tests of strict pages).
  * @property {number} [pollIntervalMs] How often the page polls the emulator (default 500).
  */
@@ -35,9 +42,13 @@ const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 export async function startSite(options = {}) {
   const emulator = await startEmulator({ port: 0, ...options.emulator });
   const agents = JSON.parse(await (await fetch(`${emulator.url}/_emulator/agents`)).text()).data;
+  const api = await apiRoutes(emulator, agents, options);
   const config = {
-    baseUrl: emulator.baseUrl,
-    apiKey: options.emulator?.apiKey ?? "th-demo",
+    emulatorPath: EMULATOR_PREFIX,
+    servicePath: SERVICE_PREFIX,
+    upstreams: { emulator: emulator.baseUrl, service: api.serviceBaseUrl },
+    serviceKey: api.serviceKey,
+    user: CONSOLE_USER,
     agents,
     pollIntervalMs: options.pollIntervalMs ?? 500,
   };
@@ -45,6 +56,7 @@ export async function startSite(options = {}) {
     if (options.csp) res.setHeader("Content-Security-Policy", options.csp);
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Referrer-Policy", "no-referrer");
+    if ((req.url ?? "").startsWith("/api/")) return api.listener(req, res);
     const path = requestPath(req);
     if (path === null) {
       res.writeHead(400);
@@ -83,12 +95,53 @@ export async function startSite(options = {}) {
     url,
     emulator,
     agents,
+    /** Where the page's two routes go. */
+    upstreams: config.upstreams,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(() => r(undefined)));
       await emulator.close();
     },
   };
+}
+
+/** Where the page reaches the emulator and the service: the server half's handlers. */
+const EMULATOR_PREFIX = "/api/emulator";
+const SERVICE_PREFIX = "/api/toolhouse";
+/** The console is one user: every run it makes carries this toolhouse_id, and it sees those. */
+const CONSOLE_USER = "console";
+
+/**
+ * The server half (pkg/server.js) in front of the emulator and of the service, with the
+ * keys kept here; a node listener that tries one, then the other, then answers 404.
+ * @param {{ baseUrl: string }} emulator
+ * @param {{ chatId: string }[]} agents
+ * @param {SiteOptions} options
+ */
+async function apiRoutes(emulator, agents, options) {
+  const { createAgentRunsHandler, toNodeListener } = await import("../pkg/server.js");
+  // A console on one's own machine: one user, and no rate limit worth the name.
+  const common = { authorize: () => ({ userId: CONSOLE_USER }), rateLimit: { requests: 1_000_000, perMs: 60_000 } };
+  const toEmulator = toNodeListener(
+    createAgentRunsHandler({ ...common, prefix: EMULATOR_PREFIX, apiKey: options.emulator?.apiKey ?? "th-demo", baseUrl: emulator.baseUrl, chats: agents.map((a) => a.chatId) }),
+  );
+  const serviceKey = options.service?.apiKey ?? process.env.TOOLHOUSE_API_KEY;
+  const givenBaseUrl = options.service?.baseUrl ?? process.env.TOOLHOUSE_BASE_URL;
+  const serviceBaseUrl = givenBaseUrl ?? "https://api.toolhouse.ai/v1";
+  // Your own key: every agent of it may be started. (The service's base URL is left to the
+  // client's default, so that with no key it says so before sending anything.)
+  const toService = toNodeListener(
+    createAgentRunsHandler({ ...common, prefix: SERVICE_PREFIX, ...(serviceKey ? { apiKey: serviceKey } : {}), ...(givenBaseUrl ? { baseUrl: givenBaseUrl } : {}), chats: () => true }),
+  );
+  /** @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res */
+  const listener = (req, res) =>
+    toEmulator(req, res, () =>
+      toService(req, res, () => {
+        res.writeHead(404, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ detail: "Not Found" }));
+      }),
+    );
+  return { listener, serviceKey: Boolean(serviceKey), serviceBaseUrl };
 }
 
 /** The newest modification time of the files under `dir` (recursively), in ms. @param {string} dir */
@@ -117,13 +170,14 @@ function ensurePackage(build) {
 }
 
 async function main() {
-  const usage = "usage: node scripts/serve.mjs [--port N] [--host H] [--time-scale F] [--api-key KEY] [--stale-ms N] [--poll-ms N] [--no-build]";
+  const usage = "usage: node scripts/serve.mjs [--port N] [--host H] [--time-scale F] [--api-key KEY] [--base-url URL] [--stale-ms N] [--poll-ms N] [--no-build]";
   const { values } = parseArgs({
     options: {
       port: { type: "string" },
       host: { type: "string", default: "127.0.0.1" },
       "time-scale": { type: "string", default: "1" },
       "api-key": { type: "string" },
+      "base-url": { type: "string" },
       "stale-ms": { type: "string", default: "0" },
       "poll-ms": { type: "string", default: "500" },
       "no-build": { type: "boolean", default: false },
@@ -141,8 +195,9 @@ async function main() {
         host: values.host,
         timeScale: numberOption("time-scale", values["time-scale"], 0, 1000),
         staleMs: numberOption("stale-ms", values["stale-ms"], 0, 3_600_000),
-        ...(values["api-key"] ? { apiKey: values["api-key"] } : {}),
       },
+      // The key goes to the server half, never to the page.
+      service: { apiKey: values["api-key"] || undefined, baseUrl: values["base-url"] || undefined },
     });
   let running;
   if (values.port !== undefined) running = await site(numberOption("port", values.port, 0, 65535));
@@ -156,7 +211,9 @@ async function main() {
   }
   const names = running.agents.map((/** @type {{ name: string }} */ a) => a.name).join(", ");
   console.log(`Agent Runs console: ${running.url}`);
-  console.log(`emulator API:       ${running.emulator.baseUrl} (agents: ${names})`);
+  console.log(`emulator API:       ${running.emulator.baseUrl} (agents: ${names}), for the page at ${running.url.replace(/\/$/, "")}${EMULATOR_PREFIX}`);
+  const key = values["api-key"] || process.env.TOOLHOUSE_API_KEY ? "the key kept by this server" : "no key: --api-key th-… or TOOLHOUSE_API_KEY";
+  console.log(`the service:        ${running.upstreams.service} (${key}), for the page at ${running.url.replace(/\/$/, "")}${SERVICE_PREFIX}`);
   console.log("Ctrl+C to stop.");
   const stop = () => running.close().then(() => process.exit(0));
   process.on("SIGINT", stop);

@@ -10,9 +10,11 @@ bash scripts/setup.sh --browser
 
 stage "cargo test: the pure-Rust core, natively"
 cargo test --quiet
+cargo test --quiet -p toolhouse-agent-runs-server   # the server half's policy (server/)
 
 stage "clippy: no unwrap/expect/indexing on input paths"
 cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown -p toolhouse-agent-runs-server --lib -- -D warnings
 
 stage "build: pkg/"
 node scripts/build.mjs
@@ -30,6 +32,8 @@ tsc -p tests/types/tsconfig.json
 tsc -p tests/types/tsconfig.bundler.json
 # The command line, against the package's published types only (it imports ./index.js).
 tsc --noEmit --allowJs --checkJs --strict --target es2022 --module nodenext --moduleResolution nodenext --types node pkg/cli.js
+# The server half's Node listener against @types/node (its other types are checked without them, above).
+tsc --noEmit --strict --target es2022 --module node16 --moduleResolution node16 --lib es2022,dom --types node tests/types/server-node.ts
 
 stage "node --test: the package against the emulator, in Node and in a Chromium page"
 node --test tests/js/ tests/browser/

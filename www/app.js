@@ -1,9 +1,10 @@
 // @ts-check
 // The Agent Runs console: start a run, watch it, read its conversation, continue it,
 // reopen any run. It uses the package's API only (from /pkg/index.js, a plain ES module).
-// /config.json (served by scripts/serve.mjs) says where the emulator is and lists its
-// agents; Settings switch the page to the real service.
-import { loadSettings, saveSettings, serviceBaseUrl } from "./settings.js";
+// /config.json (served by scripts/serve.mjs) says where the page reaches the emulator and
+// the service (routes of toolhouse-agent-runs/server there, which hold the keys) and lists
+// the emulator's agents; Settings switch between them. The page has no key.
+import { loadSettings, saveSettings } from "./settings.js";
 import { Conversation, Timeline, describeError, el, failureText, isTerminal, json, serviceTime, statusBadge, statusLabel, timeElement } from "./render.js";
 
 /**
@@ -11,7 +12,7 @@ import { Conversation, Timeline, describeError, el, failureText, isTerminal, jso
  * @typedef {import("/pkg/index.js").AgentRuns} AgentRuns
  * @typedef {import("/pkg/index.js").CreateRunParams} CreateRunParams
  * @typedef {{ chatId: string, name: string, prompt: string, outcome?: string, durationMs?: number }} EmulatorAgent
- * @typedef {{ baseUrl: string, apiKey: string, agents: EmulatorAgent[], pollIntervalMs?: number }} SiteConfig
+ * @typedef {{ emulatorPath: string, servicePath: string, upstreams: { emulator: string, service: string }, serviceKey: boolean, user: string, agents: EmulatorAgent[], pollIntervalMs?: number }} SiteConfig
  * @typedef {{ id: string, run: AgentRun | null, timeline: Timeline, conversation: Conversation, watch: AbortController | null }} RunView
  */
 
@@ -79,9 +80,7 @@ try {
 }
 const agents = Array.isArray(config?.agents) ? config.agents : [];
 
-/** The package's default base URL ("" when the package is not loaded: no client then). */
-const SERVICE_BASE_URL = pkg ? await serviceBaseUrl(pkg) : "";
-let settings = loadSettings(SERVICE_BASE_URL);
+let settings = loadSettings();
 /** @type {AgentRuns | null} */
 let client = null;
 /** @type {number | undefined} */
@@ -90,19 +89,22 @@ let pollIntervalMs;
 /** Builds the client from the settings. @returns {unknown} the error, if the settings are refused */
 function connect() {
   client = null;
-  const emulator = settings.target === "emulator" && config !== null;
-  const baseUrl = emulator && config ? config.baseUrl : settings.baseUrl || SERVICE_BASE_URL;
-  const apiKey = emulator && config ? config.apiKey : settings.apiKey;
+  // Without /config.json (served without scripts/serve.mjs) only a base URL of your own works.
+  const target = config ? settings.target : "custom";
+  const emulator = target === "emulator";
+  const route = (/** @type {string} */ path) => new URL(path, location.href).href;
+  // No base URL of your own yet: the package's default (the Toolhouse service).
+  const baseUrl = config && target !== "custom" ? route(emulator ? config.emulatorPath : config.servicePath) : settings.baseUrl || undefined;
   pollIntervalMs = emulator ? config?.pollIntervalMs : undefined; // the service: the package's polite default
-  $("target-name").textContent = emulator ? "the emulator" : baseUrl === SERVICE_BASE_URL ? "the Toolhouse service" : "a service";
-  $("target-url").textContent = baseUrl;
-  $("target-key").textContent = emulator ? "" : apiKey ? "· key kept in this tab" : "· no key";
+  $("target-name").textContent = emulator ? "the emulator" : target === "service" ? "the Toolhouse service" : "a server of yours";
+  $("target-url").textContent = config && target !== "custom" ? (emulator ? config.upstreams.emulator : config.upstreams.service) : baseUrl ?? "the package's default base URL";
+  $("target-key").textContent =
+    target === "custom" ? "· no key" : target === "service" && !config?.serviceKey ? "· this console's server has no key (npm start -- --api-key th-…)" : "· through this console's server, which holds the key";
   $("agent-field").hidden = !emulator || agents.length === 0;
   if (!pkg) return new ConsoleError("LoadError", "the package is not loaded");
   try {
-    // An apiKey in a web page needs dangerouslyAllowBrowser: this is a developer console,
-    // and the key stays in this tab (see the note in Settings).
-    client = new pkg.AgentRuns(apiKey ? { baseUrl, apiKey, dangerouslyAllowBrowser: true } : { baseUrl });
+    // No key here: the server the page talks to adds it.
+    client = new pkg.AgentRuns({ baseUrl });
     return null;
   } catch (err) {
     return err;
@@ -211,7 +213,8 @@ function readStartForm() {
   });
   /** @type {CreateRunParams} */
   const params = { chatId, vars };
-  const optional = /** @type {const} */ ([["bundle", "bundle"], ["toolhouseId", "toolhouse-id"], ["callbackUrl", "callback-url"]]);
+  // toolhouse_id and callback_url are the server's to set (the user's id, its own callback).
+  const optional = /** @type {const} */ ([["bundle", "bundle"]]);
   for (const [name, id] of optional) {
     const value = /** @type {HTMLInputElement} */ ($(id)).value.trim();
     if (value) params[name] = value;
@@ -505,18 +508,17 @@ const settingsButton = /** @type {HTMLButtonElement} */ ($("settings-button"));
 const settingsPanel = $("settings");
 const settingsForm = /** @type {HTMLFormElement} */ ($("settings-form"));
 const baseUrlInput = /** @type {HTMLInputElement} */ ($("base-url"));
-const apiKeyInput = /** @type {HTMLInputElement} */ ($("api-key"));
 const targetRadio = (/** @type {string} */ value) => /** @type {HTMLInputElement} */ ($(`target-${value}`));
 
-$("emulator-url").textContent = config ? config.baseUrl : "(not running: serve the page with npm start)";
+$("emulator-url").textContent = config ? config.upstreams.emulator : "(not running: serve the page with npm start)";
+$("service-url").textContent = config ? `${config.upstreams.service}${config.serviceKey ? "" : " (no key given to npm start)"}` : "";
 targetRadio("emulator").disabled = !config;
+targetRadio("service").disabled = !config;
 
 function syncServiceFields() {
-  const service = targetRadio("service").checked;
-  baseUrlInput.disabled = !service;
-  apiKeyInput.disabled = !service;
+  baseUrlInput.disabled = !targetRadio("custom").checked;
 }
-for (const value of ["emulator", "service"]) targetRadio(value).addEventListener("change", syncServiceFields);
+for (const value of ["emulator", "service", "custom"]) targetRadio(value).addEventListener("change", syncServiceFields);
 
 /** @param {boolean} open */
 function toggleSettings(open) {
@@ -524,10 +526,9 @@ function toggleSettings(open) {
   settingsButton.setAttribute("aria-expanded", String(open));
   $("settings-message").textContent = "";
   if (open) {
-    const target = settings.target === "emulator" && config ? "emulator" : "service";
+    const target = config ? settings.target : "custom";
     targetRadio(target).checked = true;
     baseUrlInput.value = settings.baseUrl;
-    apiKeyInput.value = settings.apiKey;
     syncServiceFields();
     targetRadio(target).focus();
   } else settingsButton.focus();
@@ -561,9 +562,9 @@ function applySettings(next, said) {
 
 settingsForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  const target = targetRadio("service").checked ? "service" : "emulator";
-  const baseUrl = baseUrlInput.value.trim() || SERVICE_BASE_URL;
-  if (target === "service") {
+  const target = targetRadio("custom").checked ? "custom" : targetRadio("service").checked ? "service" : "emulator";
+  const baseUrl = baseUrlInput.value.trim();
+  if (target === "custom") {
     try {
       new URL(baseUrl);
     } catch {
@@ -572,11 +573,7 @@ settingsForm.addEventListener("submit", (event) => {
       return;
     }
   }
-  if (applySettings({ target, baseUrl, apiKey: apiKeyInput.value.trim() }, "Settings saved.")) toggleSettings(false);
-});
-$("forget-key").addEventListener("click", () => {
-  apiKeyInput.value = "";
-  applySettings({ ...settings, apiKey: "" }, "The key is forgotten.");
+  if (applySettings({ target, baseUrl }, "Settings saved.")) toggleSettings(false);
 });
 
 // ---------------------------------------------------------------- start

@@ -1,46 +1,29 @@
 // @ts-check
-// Where the console sends its requests. Kept in this tab's sessionStorage only: it is
-// gone when the tab closes, and other tabs never see it. Nothing here is ever sent
-// anywhere; the package sends the key, as a Bearer header, to the base URL alone.
+// Where the console sends its requests, kept in this tab's sessionStorage only: it is
+// gone when the tab closes, and other tabs never see it. There is no key here: the
+// console reaches the emulator and the service through the server that serves it
+// (scripts/serve.mjs, toolhouse-agent-runs/server), which holds the keys.
 
 const STORAGE_KEY = "agent-runs-console:settings";
 
 /**
  * @typedef {object} Settings
- * @property {"emulator" | "service"} target The emulator that `npm start` runs, or a service at `baseUrl`.
- * @property {string} baseUrl For "service".
- * @property {string} apiKey For "service"; "" for none (a proxy of your own that adds the key).
+ * @property {"emulator" | "service" | "custom"} target The emulator or the Toolhouse
+ *   service, each through this console's server; or a base URL of a server of yours that
+ *   adds the key.
+ * @property {string} baseUrl For "custom".
  */
 
-/**
- * The base URL of the Toolhouse service: the package's default, asked of the package
- * (where it is written) rather than written again here. It is the URL of a request the
- * package prepares with no baseUrl, handed to a `fetch` that sends nothing.
- * @param {typeof import("/pkg/index.js")} pkg
- * @returns {Promise<string>}
- */
-export async function serviceBaseUrl(pkg) {
-  let url = "";
-  /** @param {unknown} input */
-  const recordOnly = async (input) => {
-    url = String(input);
-    throw new Error("not sent");
-  };
-  await pkg.listRuns({ apiKey: "not-sent", dangerouslyAllowBrowser: true, maxRetries: 0, fetch: /** @type {typeof fetch} */ (recordOnly) }).catch(() => {});
-  return url.replace(/\/agent-runs$/, "");
-}
-
-/** @param {string} serviceUrl the base URL when none is saved @returns {Settings} */
-export function loadSettings(serviceUrl) {
+/** @returns {Settings} */
+export function loadSettings() {
   /** @type {Settings} */
-  const fallback = { target: "emulator", baseUrl: serviceUrl, apiKey: "" };
+  const fallback = { target: "emulator", baseUrl: "" };
   try {
     const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? "null");
     if (!saved || typeof saved !== "object") return fallback;
     return {
-      target: saved.target === "service" ? "service" : "emulator",
-      baseUrl: typeof saved.baseUrl === "string" && saved.baseUrl ? saved.baseUrl : serviceUrl,
-      apiKey: typeof saved.apiKey === "string" ? saved.apiKey : "",
+      target: saved.target === "service" || saved.target === "custom" ? saved.target : "emulator",
+      baseUrl: typeof saved.baseUrl === "string" ? saved.baseUrl : "",
     };
   } catch {
     return fallback; // storage disabled, or not JSON
@@ -50,7 +33,7 @@ export function loadSettings(serviceUrl) {
 /** @param {Settings} settings @returns {boolean} whether it could be stored */
 export function saveSettings(settings) {
   try {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(settings));
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ target: settings.target, baseUrl: settings.baseUrl }));
     return true;
   } catch {
     return false;

@@ -1,6 +1,7 @@
 // The Agent Runs console (www/) in headless Chromium (Debian's, driven by playwright-core)
-// against the emulator: start a run with vars, watch it complete, continue it, reopen it
-// from the list, a failing agent, a 401 after a wrong key typed in Settings, and the
+// against the emulator, through the server half the console's server runs (the page holds
+// no key): start a run with vars, watch it complete, continue it, reopen it from the list,
+// a failing agent, Settings pointing it at the service or a server of yours, and the
 // page at phone width by keyboard. Every test fails on a console error or a failed
 // request of the page (page-problems.mjs), the favicon included. Screenshots of each state go to
 // test-output/console/ (git-ignored); the README's copy, www/screenshot.png, is written
@@ -26,8 +27,8 @@ let greeterRunId = "";
 
 before(async () => {
   mkdirSync(OUT, { recursive: true });
-  // The emulator accepts one key only (the page's default, from /config.json), so a
-  // wrong key typed in Settings gets a real 401. staleMs: after a continue (whose answer
+  // The emulator accepts one key only, which the console's server holds (the page never
+  // sees it). staleMs: after a continue (whose answer
   // is not the run), reads serve the old "completed" run for 0.5 s, as the service may:
   // the page must not show it as new. Runs stay queued 1 s, longer than that.
   site = await startSite({ emulator: { timeScale: 0.2, queueMs: 5000, staleMs: 500, apiKey: KEY }, pollIntervalMs: 150 });
@@ -72,13 +73,13 @@ test("start a run with vars, see it complete with the reply, continue it, see th
   await page.getByLabel("Value of name").fill("Grace");
   await page.getByLabel("Value of topic").fill("compilers");
   await page.fill("#bundle", "research");
-  await page.fill("#toolhouse-id", "user-42");
   await page.click("#start-button");
   await page.waitForSelector("#conversation .msg.final:has-text('Hello Grace!')");
 
   const timeline = await page.textContent("#timeline");
   assert.match(timeline, /Queued.*Completed/s);
-  assert.match(await page.textContent("#run-meta"), /Greeter.*research.*user-42.*name = Grace, topic = compilers/s);
+  // The toolhouse id is the server's to set: the console's user.
+  assert.match(await page.textContent("#run-meta"), /Greeter.*research.*console.*name = Grace, topic = compilers/s);
   // user prompt, tool call, tool result, the answer; the answer is the highlighted one
   assert.equal(await page.locator("#conversation > li").count(), 4);
   assert.match(await page.textContent("#conversation > li.role-user"), /Greet Grace warmly.*compilers/);
@@ -208,49 +209,52 @@ test("results of unknown shapes are shown as raw JSON and as text, never breakin
   }
 });
 
-test("a wrong key typed in Settings gives a readable 401, sent only to the base URL and kept in session storage", async () => {
+test("the page holds no key: it talks to the server's routes, and Settings point it at a server of yours", async () => {
   const { page, errors, context } = await open();
   /** @type {string[]} */
-  const keyedRequests = [];
+  const requests = [];
   page.on("request", (r) => {
-    const auth = r.headers().authorization ?? "";
-    if (auth.includes("th-wrong")) keyedRequests.push(r.url());
+    if (r.headers().authorization) requests.push(`${r.url()} carried ${r.headers().authorization}`);
   });
+  const config = await (await page.request.get(new URL("/config.json", site.url).href)).text();
+  assert.doesNotMatch(config, new RegExp(KEY), "no key in the page's config");
+  assert.match(await page.textContent("#target-line, .target-line"), /the emulator.*through this console's server, which holds the key/s);
+
+  // The service, through this server, which was given no key: a readable error, nothing sent.
   await page.click("#settings-button");
   assert.equal(await page.getAttribute("#settings-button", "aria-expanded"), "true");
-  assert.match(await page.textContent("#key-note"), /session storage.*only to the base URL.*dangerouslyAllowBrowser: true.*developer console/s);
+  assert.match(await page.textContent("#key-note"), /holds no key.*toolhouse-agent-runs\/server.*the key stays there/s);
+  assert.equal(await page.locator("#api-key").count(), 0, "no key field");
   await page.check("#target-service");
-  await page.fill("#base-url", site.emulator.baseUrl);
-  await page.fill("#api-key", "th-wrong");
   await shot(page, "05a-settings");
   await page.click("#settings-form button[type=submit]");
   await page.waitForSelector("#error:not([hidden])");
-  assert.match(await page.textContent("#error-text"), /^AuthenticationError \(HTTP 401\): .*Invalid API key/);
-  assert.match(await page.textContent("#error-hint"), /Check the key and base URL in Settings/);
-  assert.match(await page.textContent("#target-line, .target-line"), /a service.*key kept in this tab/s);
-  await shot(page, "05-unauthorized");
+  assert.match(await page.textContent("#error-text"), /HTTP 500.*the server has no Toolhouse API key/);
+  assert.match(await page.textContent("#target-line, .target-line"), /the Toolhouse service.*has no key/s);
+  await shot(page, "05-no-key");
 
-  // Starting a run says the same, readably.
-  await page.fill("#chat-id", site.agents[0].chatId);
-  await page.click("#start-button");
+  // A server of the user's own: here the emulator itself, which (with no key) refuses.
+  await page.click("#settings-button");
+  await page.check("#target-custom");
+  await page.fill("#base-url", site.emulator.baseUrl);
+  await page.click("#settings-form button[type=submit]");
   await page.waitForSelector("#error:not([hidden])");
-  assert.match(await page.textContent("#error-text"), /^AuthenticationError \(HTTP 401\)/);
-
-  assert.ok(keyedRequests.length >= 2);
-  for (const url of keyedRequests) assert.ok(url.startsWith(`${site.emulator.baseUrl}/`), `the key went to ${url}`);
+  assert.match(await page.textContent("#error-text"), /\(HTTP 403\): .*Not authenticated/);
+  assert.match(await page.textContent("#target-line, .target-line"), /a server of yours.*no key/s);
   const stored = await page.evaluate(() => ({ session: JSON.stringify(sessionStorage), local: localStorage.length }));
-  assert.match(stored.session, /th-wrong/);
+  assert.match(stored.session, /custom/);
+  assert.doesNotMatch(stored.session, /th-/);
   assert.equal(stored.local, 0);
   // Session storage outlives a reload of the tab.
   await page.reload();
   await page.waitForSelector("#error:not([hidden])");
-  assert.match(await page.textContent("#error-text"), /^AuthenticationError \(HTTP 401\)/);
-  // The wrong key's 401s are this test's point: the answers of the base URL, and the
-  // line Chromium logs for each. Nothing else may show.
+  assert.match(await page.textContent("#error-text"), /\(HTTP 403\)/);
+  // Those answers are this test's point, with the line Chromium logs for each. Nothing else may show.
   const expected = (/** @type {string} */ p) =>
-    new RegExp(`^HTTP 401: (GET|POST) ${site.emulator.baseUrl}/agent-runs$`).test(p) ||
-    p.startsWith(`console error: Failed to load resource: the server responded with a status of 401 (Unauthorized) (${site.emulator.baseUrl}/`);
-  assert.ok(errors.filter(expected).length >= 4, "the 401s were seen");
+    /^HTTP 500: (GET|POST) http:\/\/127\.0\.0\.1:\d+\/api\/toolhouse\/agent-runs$/.test(p) ||
+    new RegExp(`^HTTP 403: (GET|POST) ${site.emulator.baseUrl}/agent-runs$`).test(p) ||
+    /^console error: Failed to load resource: the server responded with a status of (500 \(Internal Server Error\)|403 \(Forbidden\))/.test(p);
+  assert.ok(errors.filter(expected).length >= 4, `the refusals were seen: ${JSON.stringify(errors)}`);
   errors.splice(0, errors.length, ...errors.filter((p) => !expected(p)));
 
   // Back to the emulator: no error, the runs are listed again.
@@ -260,6 +264,7 @@ test("a wrong key typed in Settings gives a readable 401, sent only to the base 
   await page.waitForFunction(() => !document.getElementById("runs")?.hasAttribute("aria-busy") && /^(No runs yet\.|)$/.test(document.getElementById("runs-note")?.textContent ?? "x"));
   assert.equal(await page.locator("#error").isHidden(), true);
   assert.equal(await page.evaluate(() => document.activeElement?.id), "settings-button", "focus returns to the Settings button");
+  assert.deepEqual(requests, [], "no request of the page carried a key");
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -24,6 +24,11 @@ const EXPECTED_FILES = [
   "index.d.ts",
   "index.js",
   "package.json",
+  "server.cjs",
+  "server.d.cts",
+  "server.d.ts",
+  "server.js",
+  "server_policy.wasm",
   "slim.js",
   "workerd.js",
 ];
@@ -54,6 +59,7 @@ export default async function check({ tarball, workDir, lib }) {
   assert.deepEqual(Object.keys(root), ["workerd", "edge-light", "import", "require"]);
   assert.equal(root.require.types, "./index.d.cts");
   assert.equal(manifest.exports["./emulator"].types, "./emulator/server.d.ts");
+  assert.deepEqual(manifest.exports["./server"], { import: { types: "./server.d.ts", default: "./server.js" }, require: { types: "./server.d.cts", default: "./server.cjs" } });
   assert.ok(manifest.bin["toolhouse-agent-runs-emulator"]);
   assert.equal(manifest.bin["toolhouse-agent-runs"], "./cli.js");
   assert.match(readFileSync(join(workDir, "package", "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the command has a shebang");
