@@ -6,7 +6,7 @@
 export interface ClientOptions {
   /** API key (`th-…`). In Node, Deno and Bun defaults to `process.env.TOOLHOUSE_API_KEY`. */
   apiKey?: string;
-  /** Defaults to `TOOLHOUSE_BASE_URL`, else `https://api.toolhouse.ai/v1`. With a base URL of your own (a proxy that adds the key) no key is needed. */
+  /** Defaults to `TOOLHOUSE_BASE_URL`, else `https://api.toolhouse.ai/v1`. With a base URL of your own (a proxy that adds the key, such as `toolhouse-agent-runs/server`) no key is needed. In a page (or a worker) a relative URL such as `"/api/toolhouse"` is read against the page's own URL. */
   baseUrl?: string;
   /** Bound on each attempt, headers and body together, in ms (default 60000). */
   timeoutMs?: number;

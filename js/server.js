@@ -14,7 +14,7 @@
  */
 import { AgentRuns, AgentRunsError, AuthenticationError, ConnectionError, NotFoundError, TimeoutError, ValidationError, parseRunCallback } from "./index.js";
 import * as policyGlue from "../target/wasm-pack-server/server_policy.js";
-import { policyWasmBase64 } from "../target/wasm-pack-server/policy-base64.js";
+import { policyModule } from "policy-source";
 
 /**
  * @typedef {import("./server.d.ts").AgentRunsHandlerOptions} AgentRunsHandlerOptions
@@ -29,18 +29,12 @@ import { policyWasmBase64 } from "../target/wasm-pack-server/policy-base64.js";
 
 // ---------------------------------------------------------------- the policy's wasm
 
-/**
- * The policy's compiled module, from the bytes embedded in this file. The one place
- * that knows where they come from: where a runtime imports `.wasm` files as modules
- * (the edge), pkg/server_policy.wasm can take their place here.
- * @returns {WebAssembly.Module}
- */
-function policyModule() {
-  return new WebAssembly.Module(decodeBase64(policyWasmBase64));
-}
-
 let policyReady = false;
-/** The policy's exports, instantiated (synchronously) on first use. */
+/**
+ * The policy's exports, instantiated (synchronously) on first use. Its module comes from
+ * "policy-source", which scripts/build.mjs points at js/policy-embedded.js (the bytes
+ * embedded) or, at the edge, js/policy-module.js (the shipped .wasm imported as a module).
+ */
 function policy() {
   if (!policyReady) {
     policyGlue.initSync({ module: policyModule() });
@@ -49,15 +43,6 @@ function policy() {
   return policyGlue;
 }
 
-/** @param {string} text @returns {Uint8Array<ArrayBuffer>} */
-function decodeBase64(text) {
-  const native = /** @type {{ Buffer?: { from(s: string, e: string): Uint8Array<ArrayBuffer> } }} */ (globalThis).Buffer;
-  if (native) return native.from(text, "base64");
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 // ---------------------------------------------------------------- answers
 

@@ -121,7 +121,14 @@ run("wasm-pack", ["build", "server", "--target", "web", "--release", "--no-pack"
 const policyWasm = readFileSync(join(serverOut, "server_policy_bg.wasm"));
 writeFileSync(join(serverOut, "policy-base64.js"), `export const policyWasmBase64 = "${policyWasm.toString("base64")}";\n`);
 writeFileSync(join(pkg, "server_policy.wasm"), policyWasm);
-for (const [format, file, client] of [["esm", "server.js", "./index.js"], ["cjs", "server.cjs", "./index.cjs"]]) {
+// At the edge, the policy's .wasm is imported as a module and the client is the edge's.
+const serverBuilds = [
+  ["esm", "server.js", "./index.js", "embedded"],
+  ["cjs", "server.cjs", "./index.cjs", "embedded"],
+  ["esm", "server-workerd.js", "./workerd.js", "./server_policy.wasm"],
+  ["esm", "server-edge-light.js", "./edge-light.js", "./server_policy.wasm?module"],
+];
+for (const [format, file, client, policy] of serverBuilds) {
   await esbuild.build({
     entryPoints: [join(root, "js/server.js")],
     outfile: join(pkg, file),
@@ -134,15 +141,27 @@ for (const [format, file, client] of [["esm", "server.js", "./index.js"], ["cjs"
     banner: { js: `/* toolhouse-agent-runs/server ${cargoVersion()} (MIT). Its policy is Rust built with wasm-bindgen; the wasm is embedded below. */` },
     logLevel: "warning",
     logOverride: { "empty-import-meta": "silent" },
-    plugins: [{ name: "client-external", setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: client, external: true })) }],
+    plugins: [{
+      name: "client-external",
+      setup(b) {
+        b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: client, external: true }));
+        b.onResolve({ filter: /^policy-source$/ }, () => ({ path: join(root, `js/policy-${policy === "embedded" ? "embedded" : "module"}.js`) }));
+        b.onResolve({ filter: /^policy-file$/ }, () => ({ path: policy, external: true }));
+      },
+    }],
   });
 }
 const serverTypes = `// Type definitions for toolhouse-agent-runs/server ${cargoVersion()}\n` + readFileSync(join(root, "js/server.d.ts"), "utf8");
 writeFileSync(join(pkg, "server.d.ts"), serverTypes);
 writeFileSync(join(pkg, "server.d.cts"), serverTypes.replaceAll('"./index.js"', '"./index.cjs"'));
 const serverEntry = {
-  exports: { import: { types: "./server.d.ts", default: "./server.js" }, require: { types: "./server.d.cts", default: "./server.cjs" } },
-  files: ["server.js", "server.cjs", "server.d.ts", "server.d.cts", "server_policy.wasm"],
+  exports: {
+    workerd: { types: "./server.d.ts", default: "./server-workerd.js" },
+    "edge-light": { types: "./server.d.ts", default: "./server-edge-light.js" },
+    import: { types: "./server.d.ts", default: "./server.js" },
+    require: { types: "./server.d.cts", default: "./server.cjs" },
+  },
+  files: ["server.js", "server.cjs", "server-workerd.js", "server-edge-light.js", "server.d.ts", "server.d.cts", "server_policy.wasm"],
 };
 for (const file of ["server.js", "server.cjs", "server_policy.wasm"]) {
   const bytes = readFileSync(join(pkg, file));

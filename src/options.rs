@@ -99,7 +99,7 @@ impl Settings {
     pub fn resolve(self) -> Result<Call, Error> {
         let api_key = self.api_key.or_else(|| env_var("TOOLHOUSE_API_KEY"));
         let base_url = self.base_url.or_else(|| env_var("TOOLHOUSE_BASE_URL"));
-        let endpoint = Endpoint::resolve(api_key, base_url, |text| url::parse(&JsValue::from_str(text)))?;
+        let endpoint = Endpoint::resolve(api_key, base_url, |text| url::parse_from_page(&JsValue::from_str(text)))?;
         if endpoint.api_key.is_some() && !self.dangerously_allow_browser && is_public_web() {
             return Err(Error::invalid(
                 &["apiKey"],

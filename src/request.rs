@@ -52,7 +52,7 @@ impl Endpoint {
         let official = given.is_none();
         let url = parse(given.as_deref().unwrap_or(DEFAULT_BASE_URL))
             .filter(|u| (u.protocol == "https:" || u.protocol == "http:") && !u.hostname.is_empty())
-            .ok_or_else(|| Error::invalid(&["baseUrl"], "must be an absolute http(s) URL"))?;
+            .ok_or_else(|| Error::invalid(&["baseUrl"], "must be an absolute http(s) URL (in a page, a path on the page's own site will do)"))?;
         if url.credentials || url.href.contains(['?', '#']) {
             // Credentials would leak into logs; a query or fragment would swallow the path.
             return Err(Error::invalid(&["baseUrl"], "must have no user name, password, query or fragment"));

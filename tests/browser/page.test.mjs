@@ -52,3 +52,20 @@ test("with 'wasm-unsafe-eval' in the CSP the package works", async () => {
     await site2.close();
   }
 });
+
+test("in a page, a relative baseUrl is read against the page's own URL (a route of its server)", async () => {
+  const site3 = await startSite({ emulator: { timeScale: 0.05 } });
+  try {
+    const page = await browser.newPage();
+    await page.goto(site3.url);
+    const result = await page.evaluate(async () => {
+      const sdk = await import("/pkg/index.js");
+      const runs = await new sdk.AgentRuns({ baseUrl: "/api/emulator" }).listRuns();
+      const bad = await sdk.listRuns({ baseUrl: "//" }).then(() => "accepted", (e) => e.name);
+      return { listed: Array.isArray(runs), bad };
+    });
+    assert.deepEqual(result, { listed: true, bad: "ValidationError" });
+  } finally {
+    await site3.close();
+  }
+});

@@ -281,3 +281,11 @@ test("the key appears in no error: message, properties, cause, JSON or inspectio
     assert.ok(!seen.includes("SECRET"), `${err.name} shows the key: ${seen.slice(0, 300)}`);
   }
 });
+
+test("outside a page a relative baseUrl is a ValidationError that says where one works", async () => {
+  const { fetch, requests } = scriptedFetch([]);
+  const err = await sdk.getRun(MISSING_RUN, { baseUrl: "/api/toolhouse", fetch }).then(() => null, (e) => e);
+  assert.ok(err instanceof sdk.ValidationError, String(err));
+  assert.match(err.message, /^invalid baseUrl: must be an absolute http\(s\) URL \(in a page, a path on the page's own site will do\)$/);
+  assert.equal(requests.length, 0);
+});

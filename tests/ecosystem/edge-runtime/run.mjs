@@ -4,7 +4,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as esbuild from "esbuild";
-import { EdgeRuntime } from "edge-runtime";
+import { EdgeRuntime, runServer } from "edge-runtime";
+import * as sdk from "toolhouse-agent-runs";
+import { pageScenario } from "./shared/server-scenario.js";
 
 const base = process.argv[2];
 const wasmFiles = new Map();
@@ -28,12 +30,21 @@ const built = await esbuild.build({
     },
   }],
 });
-if (wasmFiles.size !== 1) throw new Error(`expected one wasm module import, found ${wasmFiles.size}`);
+if (wasmFiles.size !== 2) throw new Error(`expected the client's and the policy's wasm module imports, found ${wasmFiles.size}`);
 const runtime = new EdgeRuntime();
 // The platform's ahead-of-time compile, in the runtime's own realm, before the route runs.
 const { Module } = runtime.evaluate("WebAssembly");
 for (const [name, bytes] of wasmFiles) runtime.context[name] = new Module(bytes);
+runtime.context.UPSTREAM = base;
 runtime.evaluate(built.outputFiles[0].text);
 const response = await runtime.dispatchFetch(`http://edge.test/?base=${encodeURIComponent(base)}`);
-console.log(JSON.stringify(await response.json()));
+const client = await response.json();
 await response.waitUntil();
+// The page's side (this Node process, no key) through the route's server half, served.
+const served = await runServer({ runtime, host: "127.0.0.1", port: 0 });
+try {
+  const server = await pageScenario(sdk, new URL(served.url).origin);
+  console.log(JSON.stringify({ ...client, ok: client.ok && server.ok, server }));
+} finally {
+  await served.close();
+}

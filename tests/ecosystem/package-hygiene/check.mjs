@@ -24,6 +24,8 @@ const EXPECTED_FILES = [
   "index.d.ts",
   "index.js",
   "package.json",
+  "server-edge-light.js",
+  "server-workerd.js",
   "server.cjs",
   "server.d.cts",
   "server.d.ts",

@@ -3,7 +3,9 @@
 // with the key; a page-side client with no key creates a run through it, waits, continues
 // it and waits again; another user cannot read it; no user is a 401. Plain JavaScript
 // that runs in every runtime. Returns { ok, … } or { ok: false, error }; never throws.
-export const GREETER = "0b5c1a1e-2f3d-4c5b-8a9e-7f6d5c4b3a21";
+import { GREETER } from "./agents.js"; // written by run.mjs
+
+export { GREETER };
 export const KEY = "th-ecosystem-server-key";
 export const PREFIX = "/api/toolhouse";
 

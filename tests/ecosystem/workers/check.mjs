@@ -1,6 +1,8 @@
 // Cloudflare Workers: the worker bundled as `wrangler deploy --dry-run` bundles it (the
-// `workerd` export condition, the .wasm a compiled module), run in workerd through
-// Miniflare, with compiling WebAssembly from bytes refused as in production.
+// `workerd` export condition, each .wasm a compiled module), run in workerd through
+// Miniflare, with compiling WebAssembly from bytes refused as in production: the client
+// scenario inside the worker, and a page-side client with no key through the server half
+// the worker serves.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -12,8 +14,9 @@ export default async function check({ tarball, workDir, lib }) {
   const env = { WRANGLER_SEND_METRICS: "false", CI: "1", NO_UPDATE_NOTIFIER: "1" };
   await lib.run(node, [join(workDir, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", "dist"], { cwd: workDir, env });
   const wasmFiles = readdirSync(join(workDir, "dist")).filter((f) => f.endsWith(".wasm"));
-  if (wasmFiles.length !== 1) throw new Error(`wrangler's bundle should hold the package's .wasm: ${readdirSync(join(workDir, "dist"))}`);
-  if (!readFileSync(join(workDir, "dist/worker.js"), "utf8").includes(wasmFiles[0])) throw new Error("the bundle does not import the .wasm");
+  if (wasmFiles.length !== 2) throw new Error(`wrangler's bundle should hold the client's and the policy's .wasm: ${readdirSync(join(workDir, "dist"))}`);
+  const bundle = readFileSync(join(workDir, "dist/worker.js"), "utf8");
+  if (!wasmFiles.every((f) => bundle.includes(f))) throw new Error("the bundle does not import each .wasm");
   await lib.withEmulator(async (emulator) => {
     const out = await lib.run(node, ["run.mjs", emulator.baseUrl], { cwd: workDir });
     const result = JSON.parse(out.trim().split("\n").at(-1));
