@@ -81,23 +81,20 @@ const entries = [
   ["esm", "workerd.js", wasmSource("module", "./agent_runs.wasm")],
   ["esm", "edge-light.js", wasmSource("module", "./agent_runs.wasm?module")],
 ];
+/** What every bundle of the package shares. */
+const bundleOptions = {
+  bundle: true,
+  platform: "neutral",
+  target: "es2022",
+  // Smaller for pages that load index.js as it is; names stay for readable stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: "warning",
+  // The glue's unused URL-based init mentions import.meta; it is tree-shaken away.
+  logOverride: { "empty-import-meta": "silent" },
+};
 for (const [format, file, source] of entries) {
-  await esbuild.build({
-    entryPoints: [join(root, "js/index.js")],
-    outfile: join(pkg, file),
-    plugins: [source],
-    bundle: true,
-    format,
-    platform: "neutral",
-    target: "es2022",
-    // Smaller for pages that load index.js as it is; names stay for readable stack traces.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    banner: { js: banner },
-    logLevel: "warning",
-    // The glue's unused URL-based init mentions import.meta; it is tree-shaken away.
-    logOverride: { "empty-import-meta": "silent" },
-  });
+  await esbuild.build({ ...bundleOptions, entryPoints: [join(root, "js/index.js")], outfile: join(pkg, file), format, plugins: [source], banner: { js: banner } });
 }
 
 // 3. Types: js/index.d.ts, their one home, with the error subclasses written in from the
@@ -130,17 +127,11 @@ const serverBuilds = [
 ];
 for (const [format, file, client, policy] of serverBuilds) {
   await esbuild.build({
+    ...bundleOptions,
     entryPoints: [join(root, "js/server.js")],
     outfile: join(pkg, file),
-    bundle: true,
     format,
-    platform: "neutral",
-    target: "es2022",
-    minifyWhitespace: true,
-    minifySyntax: true,
-    banner: { js: `/* toolhouse-agent-runs/server ${cargoVersion()} (MIT). Its policy is Rust built with wasm-bindgen; the wasm is embedded below. */` },
-    logLevel: "warning",
-    logOverride: { "empty-import-meta": "silent" },
+    banner: { js: `/* toolhouse-agent-runs/server ${cargoVersion()} (MIT). Its policy is Rust built with wasm-bindgen. */` },
     plugins: [{
       name: "client-external",
       setup(b) {

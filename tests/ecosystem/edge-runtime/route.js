@@ -1,24 +1,14 @@
 // A Vercel / Next.js edge route: the package resolves to its `edge-light` entries (the
 // client, and the server half), whose wasm is imported as `…wasm?module`, which the
-// platform compiles ahead of time; compiling bytes is refused first, as in production.
-// `/?base=` runs the client scenario in the route; /api/toolhouse/… is the server half in
-// front of the emulator (globalThis.UPSTREAM), for the page-side scenario run from outside.
-import { bytesRefused } from "./shared/forbid-wasm-bytes.js";
+// platform compiles ahead of time. Compiling bytes is refused first (the import comes
+// first), as in production. What it serves: shared/edge-app.js.
+import "./shared/forbid-wasm-bytes.js";
 import * as sdk from "toolhouse-agent-runs";
 import * as server from "toolhouse-agent-runs/server";
-import { scenario } from "./shared/scenario.js";
-import { makeHandler, PREFIX } from "./shared/server-scenario.js";
+import { edgeApp } from "./shared/edge-app.js";
 
-let handler;
+const app = edgeApp(sdk, server);
 
-export async function GET(request) {
-  const url = new URL(request.url);
-  if (url.pathname.startsWith(PREFIX)) {
-    handler ??= makeHandler(server, globalThis.UPSTREAM);
-    return handler(request);
-  }
-  const result = await scenario(sdk, url.searchParams.get("base"));
-  return Response.json({ ...result, bytesRefused: bytesRefused() });
-}
+export const GET = (request) => app(request, globalThis.UPSTREAM);
 
 addEventListener("fetch", (event) => event.respondWith(GET(event.request)));

@@ -61,7 +61,13 @@ export default async function check({ tarball, workDir, lib }) {
   assert.deepEqual(Object.keys(root), ["workerd", "edge-light", "import", "require"]);
   assert.equal(root.require.types, "./index.d.cts");
   assert.equal(manifest.exports["./emulator"].types, "./emulator/server.d.ts");
-  assert.deepEqual(manifest.exports["./server"], { import: { types: "./server.d.ts", default: "./server.js" }, require: { types: "./server.d.cts", default: "./server.cjs" } });
+  assert.deepEqual(manifest.exports["./server"], {
+    workerd: { types: "./server.d.ts", default: "./server-workerd.js" },
+    "edge-light": { types: "./server.d.ts", default: "./server-edge-light.js" },
+    import: { types: "./server.d.ts", default: "./server.js" },
+    require: { types: "./server.d.cts", default: "./server.cjs" },
+  });
+  assert.deepEqual(Object.keys(manifest.exports["./server"]), ["workerd", "edge-light", "import", "require"]);
   assert.ok(manifest.bin["toolhouse-agent-runs-emulator"]);
   assert.equal(manifest.bin["toolhouse-agent-runs"], "./cli.js");
   assert.match(readFileSync(join(workDir, "package", "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the command has a shebang");
