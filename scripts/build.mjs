@@ -5,7 +5,8 @@
 //      bundles the entry (js/index.js) with the wasm-bindgen glue and the error classes:
 //      pkg/index.js (ESM), pkg/index.cjs
 //   3. the TypeScript declarations: js/index.d.ts, with the error classes written in
-//   4. the command line (js/cli.js, as it is), the emulator, README, LICENSE and the
+//   4. the command line (js/cli.js, as it is), the emulator, the extension entry
+//      (js/extension.js, bundled with ./index.js left external), README, LICENSE and the
 //      package.json of the published package
 //      (the .wasm itself is not shipped: every entry embeds it)
 //   5. the gzipped size of each file a user may load
@@ -123,6 +124,25 @@ const manifest = {
   sideEffects: false,
   engines: { node: ">=18" },
 };
+// The extension entry, toolhouse-agent-runs/extension (js/extension.js, its types
+// js/extension.d.ts): ESM built on the package's API, which stays an import of
+// "./index.js" at run time, so that the wasm is embedded once and the default entry
+// holds none of this.
+await esbuild.build({
+  entryPoints: [join(root, "js/extension.js")],
+  outfile: join(pkg, "extension.js"),
+  bundle: true,
+  external: ["./index.js"],
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  banner: { js: `/* toolhouse-agent-runs ${cargoVersion()} (MIT): the extension entry; the client and its wasm are ./index.js. */` },
+  logLevel: "warning",
+});
+if (!/^import .* from "\.\/index\.js";$/m.test(readFileSync(join(pkg, "extension.js"), "utf8"))) throw new Error("build: pkg/extension.js does not import ./index.js");
+cpSync(join(root, "js/extension.d.ts"), join(pkg, "extension.d.ts"));
+manifest.exports["./extension"] = { types: "./extension.d.ts", default: "./extension.js" };
+manifest.files.push("extension.js", "extension.d.ts");
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 
 // 5. Sizes.
