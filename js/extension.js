@@ -520,7 +520,8 @@ async function poll(api, record, signal) {
     }
     if (signal.aborted) return;
     const ended = await update(api, record, ["tracking"], { ...end, state: "ended", endedAt: Date.now() });
-    if (ended) follow(ended);
+    if (ended && listeners.size > 0) follow(ended);
+    else if (ended) resumeSoon(); // nothing more to do for it here: the alarm may go
   } finally {
     given.delete(record.token);
   }
@@ -535,6 +536,7 @@ async function poll(api, record, signal) {
 async function deliver(api, record) {
   if (delivering.has(record.token)) return;
   delivering.add(record.token);
+  let done = false;
   try {
     // As stored now: a late event may describe a state already moved on from.
     const now = await stillTracked(api, record);
@@ -559,9 +561,11 @@ async function deliver(api, record) {
         }
       }),
     );
-    await update(api, marked, ["delivering"], { state: "delivered", deliveredAt: Date.now() });
+    if (await update(api, marked, ["delivering"], { state: "delivered", deliveredAt: Date.now() })) done = true;
   } finally {
     delivering.delete(record.token);
+    // The last delivery clears the alarm now rather than at its next firing.
+    if (done && waiting.size === 0 && delivering.size === 0) resumeSoon();
   }
 }
 
