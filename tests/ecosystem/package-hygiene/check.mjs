@@ -16,6 +16,8 @@ const EXPECTED_FILES = [
   "emulator/cli.js",
   "emulator/server.d.ts",
   "emulator/server.js",
+  "extension.d.ts",
+  "extension.js",
   "index.cjs",
   "index.d.cts",
   "index.d.ts",
@@ -26,8 +28,10 @@ const EXPECTED_FILES = [
 export default async function check({ tarball, workDir, lib }) {
   await lib.run(join(repoBin, "publint"), ["--strict", tarball], { cwd: workDir });
   // The emulator is a Node tool shipped as ESM only; every other entry must resolve for
-  // node10, node16 (CJS and ESM) and bundlers.
-  await lib.run(join(repoBin, "attw"), [tarball, "--exclude-entrypoints", "./emulator", "--format", "ascii"], { cwd: workDir });
+  // node10, node16 (CJS and ESM) and bundlers, except the extension entry: ESM only, for
+  // extensions' bundlers (checked for ESM and bundlers).
+  await lib.run(join(repoBin, "attw"), [tarball, "--exclude-entrypoints", "./emulator", "./extension", "--format", "ascii"], { cwd: workDir });
+  await lib.run(join(repoBin, "attw"), [tarball, "--entrypoints", "./extension", "--profile", "esm-only", "--format", "ascii"], { cwd: workDir });
 
   const listing = (await lib.run("tar", ["-tzf", tarball])).trim().split("\n");
   const files = listing.map((f) => f.replace(/^package\//, "")).sort();
@@ -45,6 +49,7 @@ export default async function check({ tarball, workDir, lib }) {
   assert.equal(root.import.types, "./index.d.ts");
   assert.equal(root.require.types, "./index.d.cts");
   assert.equal(manifest.exports["./emulator"].types, "./emulator/server.d.ts");
+  assert.deepEqual(manifest.exports["./extension"], { types: "./extension.d.ts", default: "./extension.js" });
   assert.ok(manifest.bin["toolhouse-agent-runs-emulator"]);
   assert.equal(manifest.bin["toolhouse-agent-runs"], "./cli.js");
   assert.match(readFileSync(join(workDir, "package", "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the command has a shebang");
