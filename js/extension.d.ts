@@ -1,9 +1,10 @@
 // Types of toolhouse-agent-runs/extension: runs tracked across an MV3 extension's
 // service-worker restarts. scripts/build.mjs publishes this file as pkg/extension.d.ts.
 //
-// Needs the "storage" and "alarms" permissions (every function throws an
-// `AgentRunsError` naming the one missing). State lives in `chrome.storage.session`
-// (`chrome.storage.local` with `persist: true`); only the service worker polls.
+// Needs the "storage" and "alarms" permissions: without one, every function throws (at
+// once, not as a rejection) an `AgentRunsError` naming it, as it throws a `ValidationError`
+// for a bad argument. State lives in `chrome.storage.session` (`chrome.storage.local` with
+// `persist: true`); only the service worker polls. README: "Runs tracked across worker restarts".
 import type { AgentRun, AgentRunsError, WaitOptions } from "./index.js";
 
 /** Where the background's polls get the API key: the key, or a function called at each poll. */

@@ -20,7 +20,7 @@
  *   listeners ran (between the marker and their settling), and at most MAX_ATTEMPTS times.
  */
 import * as sdk from "./index.js";
-import { AgentRunsError, waitForRun } from "./index.js";
+import { AgentRuns, AgentRunsError, waitForRun } from "./index.js";
 // The registered symbol by which a run continueRun returned says what it was before.
 import { BEFORE_CONTINUE } from "./run.js";
 
@@ -196,6 +196,7 @@ export function trackRun(runId, options = {}) {
   /** @type {Record<string, unknown>} */
   const stored = {};
   for (const key of STORED_OPTIONS) if (/** @type {any} */ (o)[key] !== undefined) stored[key] = /** @type {any} */ (o)[key];
+  new AgentRuns(stored); // a bad option is a ValidationError now, not at the worker's first poll
   const after = /** @type {any} */ (o.after);
   const persist = o.persist === true;
   const now = Date.now();
@@ -268,9 +269,9 @@ export function onRunEnded(listener) {
  * until `untrackRun`).
  * @returns {Promise<TrackedRun[]>}
  */
-export async function trackedRuns() {
+export function trackedRuns() {
   const api = extensionApi("trackedRuns");
-  return (await readAll(api)).sort((a, b) => a.trackedAt - b.trackedAt).map(publicView);
+  return readAll(api).then((records) => records.sort((a, b) => a.trackedAt - b.trackedAt).map(publicView));
 }
 
 /**
@@ -356,6 +357,7 @@ export function setTrackingOptions(options) {
   workerOnly("setTrackingOptions");
   if (options === null || typeof options !== "object") throw new ValidationError("invalid options: must be an object");
   if (options.apiKey !== undefined && typeof options.apiKey !== "string" && typeof options.apiKey !== "function") throw invalidOption("apiKey", "must be a string or a function that returns it");
+  new AgentRuns({ ...options, apiKey: typeof options.apiKey === "string" ? options.apiKey : undefined }); // checks the others now
   defaults = { ...options };
 }
 
@@ -430,11 +432,14 @@ function follow(record) {
     if (current) stopWaiting(record.id);
     const controller = new AbortController();
     waiting.set(record.id, { token: record.token, controller });
-    poll(api, record, controller.signal).finally(() => {
-      if (waiting.get(record.id)?.controller === controller) waiting.delete(record.id);
-    });
+    poll(api, record, controller.signal)
+      .catch(logFailure)
+      .finally(() => {
+        if (waiting.get(record.id)?.controller === controller) waiting.delete(record.id);
+      });
   } else if ((record.state === "ended" || record.state === "delivering") && listeners.size > 0) {
-    deliver(api, record);
+    // A failure (storage full, say) leaves the record as it was, for the next resume.
+    deliver(api, record).catch(logFailure);
   }
 }
 
@@ -590,6 +595,9 @@ async function resume(api) {
   else await api.alarms.clear(ALARM);
 }
 
+/** @param {unknown} error */
+const logFailure = (error) => console.error("toolhouse-agent-runs/extension:", error);
+
 /** @type {ReturnType<typeof setTimeout> | null} */
 let resumeTimer = null;
 /** A resume after the current turn (the top level's, when the worker starts), one for many asks. */
@@ -597,7 +605,7 @@ function resumeSoon() {
   const api = /** @type {Chrome} */ (chromeApi);
   resumeTimer ??= setTimeout(() => {
     resumeTimer = null;
-    resume(api).catch((e) => console.error("toolhouse-agent-runs/extension:", e));
+    resume(api).catch(logFailure);
   }, 0);
 }
 

@@ -93,6 +93,13 @@ describe("permissions", () => {
     assert.match(answer.error.message, /works only in a Chrome extension/);
   });
 
+  test("a bad option is a ValidationError at once, not at the worker's first poll", async () => {
+    const worker = await browser().wakeWorker();
+    for (const [action, args] of [["trackRun", [GREETER, { pollIntervalMs: 5 }]], ["trackRun", [GREETER, { maxWaitMs: -1 }]], ["setTrackingOptions", [{ timeoutMs: -1 }]], ["setTrackingOptions", [{ apiKey: 42 }]]]) {
+      assert.equal((await worker.do(action, ...args)).error?.name, "ValidationError", `${action} ${JSON.stringify(args)}`);
+    }
+  });
+
   test("onRunEnded and setTrackingOptions belong in the service worker", async () => {
     const page = await browser().openPage();
     assert.match((await page.do("onRunEnded")).error.message, /belongs in the background service worker/);
