@@ -41,7 +41,7 @@ async function until(what, check, ms = 10_000) {
   }
 }
 const calls = (b, id) => b.reports.filter((r) => r.what.listener && (!id || r.what.listener.id === id)).map((r) => r.what.listener);
-const startRun = async (chatId = GREETER) => (await fetch(`${emulator.baseUrl}/agent-runs`, { method: "POST", headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" }, body: JSON.stringify({ chat_id: chatId, vars: { name: "Ada", topic: "owls", subject: "owls" } }) }).then((r) => r.json())).data.id;
+const startRun = async (chatId = GREETER, at = emulator) => (await fetch(`${at.baseUrl}/agent-runs`, { method: "POST", headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" }, body: JSON.stringify({ chat_id: chatId, vars: { name: "Ada", topic: "owls", subject: "owls" } }) }).then((r) => r.json())).data.id;
 const value = (answer) => {
   if (answer.error) throw Object.assign(new Error(answer.error.message), answer.error);
   return answer.value;
@@ -275,13 +275,15 @@ describe("storage", () => {
   });
 
   test("the key getter is called at each poll", async () => {
-    const b = browser();
+    const own = await fastEmulator({ apiKey: KEY }); // its requests are this test's alone
+    const b = browser({ background: { baseUrl: own.baseUrl } });
     const worker = await b.wakeWorker();
-    const id = await startRun(SLOW);
-    const before = emulator.stats.requests;
+    const id = await startRun(SLOW, own);
+    const before = own.stats.requests;
     value(await worker.do("trackRun", id));
     await until("delivered", () => calls(b, id).length === 1);
-    const polls = emulator.stats.requests - before;
+    await own.close();
+    const polls = own.stats.requests - before;
     const reads = b.reports.filter((r) => r.what.keyRead).length;
     assert.ok(polls > 5, `${polls} polls`);
     assert.ok(reads >= polls, `${reads} key reads for ${polls} polls`);
@@ -341,20 +343,22 @@ describe("ends other than the run's", () => {
     assert.equal(call.status, "in_progress");
   });
 
-  test("untrackRun forgets the run: waits reject, polls stop, no delivery", async () => {
-    const b = browser();
+  test("untrackRun forgets the run: waits reject, polls stop, no delivery", async (t) => {
+    const own = await fastEmulator({ apiKey: KEY }); // its requests are this test's alone
+    t.after(() => own.close());
+    const b = browser({ background: { baseUrl: own.baseUrl } });
     const worker = await b.wakeWorker();
     const page = await b.openPage();
-    const id = await startRun(SLOW);
+    const id = await startRun(SLOW, own);
     value(await page.do("trackRun", id));
     const waited = page.do("waitForTrackedRun", id);
     await sleep(300);
     assert.equal(value(await page.do("untrackRun", id)), true);
     assert.match((await waited).error.message, /is not tracked/);
     await sleep(100);
-    const requests = emulator.stats.requests;
+    const requests = own.stats.requests;
     await sleep(400);
-    assert.equal(emulator.stats.requests, requests, "no poll after untrackRun");
+    assert.equal(own.stats.requests, requests, "no poll after untrackRun");
     assert.equal(calls(b, id).length, 0);
     assert.equal(value(await worker.do("untrackRun", id)), false);
   });
