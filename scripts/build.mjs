@@ -7,7 +7,8 @@
 //   3. the TypeScript declarations: js/index.d.ts, with the error classes written in
 //   3b. the server half (toolhouse-agent-runs/server): its policy's wasm (server/, a crate
 //      of its own), js/server.js bundled with it into pkg/server.js and pkg/server.cjs
-//   4. the command line (js/cli.js, as it is), the emulator, README, LICENSE and the
+//   4. the command line (js/cli.js, as it is), the emulator, the extension entry
+//      (js/extension.js, bundled with ./index.js left external), README, LICENSE and the
 //      package.json of the published package
 //      (the .wasm itself is not shipped: every entry embeds it)
 //   5. the gzipped size of each file a user may load
@@ -200,6 +201,22 @@ const manifest = {
   engines: { node: ">=18" },
 };
 manifest.files.push(...serverEntry.files);
+// The extension entry, toolhouse-agent-runs/extension (js/extension.js, its types
+// js/extension.d.ts): ESM built on the package's API, which stays an import of
+// "./index.js" at run time, so that the wasm is embedded once and the default entry
+// holds none of this.
+await esbuild.build({
+  ...bundleOptions,
+  entryPoints: [join(root, "js/extension.js")],
+  outfile: join(pkg, "extension.js"),
+  external: ["./index.js"],
+  format: "esm",
+  banner: { js: `/* toolhouse-agent-runs ${cargoVersion()} (MIT): the extension entry; the client and its wasm are ./index.js. */` },
+});
+if (!/\bfrom\s*"\.\/index\.js"/.test(readFileSync(join(pkg, "extension.js"), "utf8"))) throw new Error("build: pkg/extension.js does not import ./index.js");
+cpSync(join(root, "js/extension.d.ts"), join(pkg, "extension.d.ts"));
+manifest.exports["./extension"] = { types: "./extension.d.ts", default: "./extension.js" };
+manifest.files.push("extension.js", "extension.d.ts");
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 
 // 5. Sizes.

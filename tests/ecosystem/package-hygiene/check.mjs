@@ -19,6 +19,8 @@ const EXPECTED_FILES = [
   "emulator/cli.js",
   "emulator/server.d.ts",
   "emulator/server.js",
+  "extension.d.ts",
+  "extension.js",
   "index.cjs",
   "index.d.cts",
   "index.d.ts",
@@ -37,11 +39,12 @@ const EXPECTED_FILES = [
 
 export default async function check({ tarball, workDir, lib }) {
   await lib.run(join(repoBin, "publint"), ["--strict", tarball], { cwd: workDir });
-  // The emulator is a Node tool shipped as ESM only, and the slim entry is ESM for pages and
-  // bundlers (its wasm is found through import.meta.url); every other entry must resolve
-  // for node10, node16 (CJS and ESM) and bundlers.
-  await lib.run(join(repoBin, "attw"), [tarball, "--exclude-entrypoints", "./emulator", "./slim", "--format", "ascii"], { cwd: workDir });
-  await lib.run(join(repoBin, "attw"), [tarball, "--entrypoints", "./slim", "--profile", "esm-only", "--format", "ascii"], { cwd: workDir });
+  // The emulator is a Node tool shipped as ESM only; the slim entry is ESM for pages and
+  // bundlers (its wasm is found through import.meta.url) and the extension entry ESM for
+  // extensions' bundlers (both checked for ESM and bundlers); every other entry must
+  // resolve for node10, node16 (CJS and ESM) and bundlers.
+  await lib.run(join(repoBin, "attw"), [tarball, "--exclude-entrypoints", "./emulator", "./slim", "./extension", "--format", "ascii"], { cwd: workDir });
+  await lib.run(join(repoBin, "attw"), [tarball, "--entrypoints", "./slim", "./extension", "--profile", "esm-only", "--format", "ascii"], { cwd: workDir });
 
   const listing = (await lib.run("tar", ["-tzf", tarball])).trim().split("\n");
   const files = listing.map((f) => f.replace(/^package\//, "")).sort();
@@ -68,6 +71,7 @@ export default async function check({ tarball, workDir, lib }) {
     require: { types: "./server.d.cts", default: "./server.cjs" },
   });
   assert.deepEqual(Object.keys(manifest.exports["./server"]), ["workerd", "edge-light", "import", "require"]);
+  assert.deepEqual(manifest.exports["./extension"], { types: "./extension.d.ts", default: "./extension.js" });
   assert.ok(manifest.bin["toolhouse-agent-runs-emulator"]);
   assert.equal(manifest.bin["toolhouse-agent-runs"], "./cli.js");
   assert.match(readFileSync(join(workDir, "package", "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the command has a shebang");
