@@ -21,7 +21,7 @@ import { instantiate } from "../target/wasm-pack/agent_runs_factory.js";
 import { moduleLater, moduleNow } from "wasm-source";
 import { AgentRunsError, ValidationError } from "../target/generated/errors.js";
 import { watch } from "./watch.js";
-import { sharingFetch } from "./share.js";
+import { sharePolls } from "./share.js";
 import { BEFORE_CONTINUE } from "./run.js";
 
 /**
@@ -253,13 +253,19 @@ function call(name, args, options, base, check) {
     let input;
     /** @type {{ signal: unknown, stop(): void }} */
     let followed = { signal: undefined, stop() {} };
+    /** Ends this wait's part in the shared polls. */
+    let release = () => {};
     /** @type {unknown} */
     let callerSignal;
     try {
       let read = readOptions(base, options);
       if (WAITS.has(name) && (read === undefined || read === null)) read = Object.create(null);
       // Waits on one run share their polls (js/share.js).
-      if (WAITS.has(name) && typeof read === "object") read.fetch = sharingFetch(read.fetch);
+      if (WAITS.has(name) && typeof read === "object") {
+        const sharing = sharePolls(read.fetch);
+        read.fetch = sharing.fetch;
+        release = sharing.release;
+      }
       callerSignal = read?.signal;
       followed = follow(callerSignal);
       if (read && typeof read === "object" && read.signal !== undefined) read.signal = followed.signal;
@@ -270,8 +276,9 @@ function call(name, args, options, base, check) {
     }
     // The input is read now; the wasm is entered once the module is ready.
     const loading = whenReady();
-    if (loading) loading.then(() => start(name, input, followed, callerSignal, check, resolve, reject));
-    else start(name, input, followed, callerSignal, check, resolve, reject);
+    const done = { stop: () => (followed.stop(), release()) };
+    if (loading) loading.then(() => start(name, input, done, callerSignal, check, resolve, reject));
+    else start(name, input, done, callerSignal, check, resolve, reject);
   });
 }
 
@@ -279,7 +286,7 @@ function call(name, args, options, base, check) {
  * Enters the wasm for a call whose input has been read (see `call`).
  * @param {keyof Exports} name
  * @param {unknown[]} input
- * @param {{ stop(): void }} followed
+ * @param {{ stop(): void }} followed undoes what the call set up (the signal it follows, its shared polls)
  * @param {unknown} callerSignal
  * @param {(() => unknown) | undefined} check the client's check of its options, if any
  * @param {(value: unknown) => void} resolve

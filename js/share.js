@@ -6,22 +6,20 @@
  * send one request per interval, not two, and fifty waits started together no more than
  * one. Only the GETs of a run are shared, and only by waits; an answer is taken only
  * when it came after the wait's own previous poll, so no wait sees older news than it
- * would have polled for itself.
+ * would have polled for itself. An answer is kept while a wait that polled it goes on,
+ * and dropped with the last one (`release`), so nothing outlives the waits.
  * @internal
  */
 
 /**
  * @typedef {{ status: number, text: string, retryAfter: string | null, at: number }} Answer
- * @typedef {{ answer?: Answer, pending?: Promise<Answer | undefined> }} Entry
+ * @typedef {{ key: string, answer?: Answer, pending?: Promise<Answer | undefined>, waits: number }} Entry
  * @typedef {(url: string, init?: any) => Promise<any>} Fetch
  */
 
 /** @type {WeakMap<Fetch, Map<string, Entry>>} */
 const table = new WeakMap();
 const RUN_URL = /\/agent-runs\/[0-9a-fA-F-]{36}$/;
-/** Answers older than this are dropped from the table. */
-const KEEP_MS = 60_000;
-
 /**
  * @param {Promise<any>} promise
  * @param {AbortSignal | undefined} signal
@@ -42,13 +40,16 @@ const asResponse = (answer) =>
 
 /**
  * The `fetch` one wait uses: the caller's (or the global one, looked up at each call),
- * sharing the GETs of runs with the other waits of this realm.
+ * sharing the GETs of runs with the other waits of this realm; and `release`, for when
+ * the wait has ended.
  * @param {unknown} given the caller's `fetch` option
- * @returns {unknown} what the wait's `fetch` option becomes
+ * @returns {{ fetch: unknown, release: () => void }} `fetch`: what the wait's `fetch` option becomes
  */
-export function sharingFetch(given) {
-  if (given !== undefined && given !== null && typeof given !== "function") return given; // the wasm says what is wrong
+export function sharePolls(given) {
+  if (given !== undefined && given !== null && typeof given !== "function") return { fetch: given, release() {} }; // the wasm says what is wrong
   let since = Date.now();
+  /** The entries this wait polled through, and their tables. @type {Map<Entry, Map<string, Entry>>} */
+  const joined = new Map();
   /** @type {Fetch} */
   const shared = async (url, init) => {
     const base = /** @type {Fetch} */ (given ?? globalThis.fetch);
@@ -59,8 +60,12 @@ export function sharingFetch(given) {
     if (!polls) table.set(base, (polls = new Map()));
     const key = `${url}\n${init?.headers?.Authorization ?? ""}`;
     /** @type {Entry} */
-    const entry = polls.get(key) ?? {};
+    const entry = polls.get(key) ?? { key, waits: 0 };
     polls.set(key, entry);
+    if (!joined.has(entry)) {
+      joined.set(entry, polls);
+      entry.waits++;
+    }
     let answer = entry.pending ? await abortable(entry.pending, init?.signal) : entry.answer && entry.answer.at > since ? entry.answer : undefined;
     if (!answer) {
       /** @type {(answer: Answer | undefined) => void} */
@@ -78,11 +83,16 @@ export function sharingFetch(given) {
       } finally {
         if (entry.pending === pending) entry.pending = undefined;
         settle(answer);
-        for (const [k, e] of polls) if (!e.pending && (!e.answer || e.answer.at < Date.now() - KEEP_MS)) polls.delete(k);
       }
     }
     since = Date.now();
     return asResponse(answer);
   };
-  return shared;
+  const release = () => {
+    for (const [entry, polls] of joined) {
+      if (--entry.waits === 0 && polls.get(entry.key) === entry) polls.delete(entry.key);
+    }
+    joined.clear();
+  };
+  return { fetch: shared, release };
 }

@@ -55,3 +55,25 @@ test("waits with other keys or another fetch share nothing, and getRun always as
   await Promise.all([sdk.getRun(RUN, { apiKey: "th-a", fetch }), sdk.getRun(RUN, { apiKey: "th-a", fetch })]);
   assert.equal(seen.length, before + 2);
 });
+
+test("no answer outlives the waits that shared it: 300 ended waits on 300 runs of 100 KB answers leave the heap as it was", async () => {
+  const { setFlagsFromString } = await import("node:v8");
+  const { runInNewContext } = await import("node:vm");
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc");
+  const filler = "x".repeat(100_000);
+  const ids = (wave) => Array.from({ length: 300 }, (_, i) => `c0ffee0${wave}-1234-4abc-8def-${String(i).padStart(12, "0")}`);
+  const fetch = async (url) => {
+    const id = url.slice(-36);
+    return new Response(JSON.stringify({ data: { id, status: "completed", results: [{ role: "assistant", content: filler }] } }), { status: 200 });
+  };
+  const wave = (n) => Promise.all(ids(n).map((id) => sdk.waitForRun(id, { apiKey: "th-share", fetch })));
+  await wave(1); // warm up: code, caches of the engine
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  await wave(2);
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  // Kept, the answers would be 300 × 100 KB = 30 MB.
+  assert.ok(grown < 5_000_000, `the heap grew by ${(grown / 1e6).toFixed(1)} MB`);
+});
