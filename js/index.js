@@ -245,6 +245,7 @@ const WAITS = new Set(["waitForRun", "createAndWait", "continueAndWait"]);
  * @param {(options: any) => unknown[]} args the arguments, given the options as read
  * @param {unknown} options
  * @param {Record<string, unknown>} [base] the client's options, already read
+ * @param {() => unknown} [check] the client's check of its options (see AgentRuns)
  * @returns {Promise<any>}
  */
 function call(name, args, options, base, check) {

@@ -2,8 +2,9 @@
 /**
  * A small synchronous raw-DEFLATE (RFC 1951) decoder with table-driven Huffman decoding.
  * The embedded wasm is stored deflated: as base64 it compresses far worse than the bytes
- * do, so a browser app downloads about a quarter less this way, and decoding stays
- * synchronous (DecompressionStream is async, which would need an init step).
+ * do, so a browser app downloads about a quarter less this way. Pages inflate it with
+ * DecompressionStream in the background (js/source-embedded.js); this decoder serves
+ * where that is missing (no "deflate-raw") and what cannot wait (parseRunCallback).
  */
 
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
