@@ -51,11 +51,10 @@ function stringVars(vars) {
 export const BEFORE_CONTINUE = Symbol.for("toolhouse-agent-runs.beforeContinue");
 
 /**
- * @param {object} run
- * @param {string | null} updatedAt
- * @param {number} resultsCount
+ * @param {object} run the run continueRun returns
+ * @param {{ updatedAt: string | null, results: unknown[] }} before the run read before the continue
  * @internal
  */
-export function markContinued(run, updatedAt, resultsCount) {
-  Object.defineProperty(run, BEFORE_CONTINUE, { value: { updatedAt, resultsCount } });
+export function markContinued(run, before) {
+  Object.defineProperty(run, BEFORE_CONTINUE, { value: { updatedAt: before.updatedAt, resultsCount: before.results.length } });
 }

@@ -57,7 +57,6 @@ pub struct Read {
     pub run: JsValue,
     pub id: String,
     pub status: String,
-    pub updated_at: Option<String>,
     /// `updatedAt` as the runtime's `Date.parse` reads it.
     pub updated_at_ms: Option<f64>,
     pub results: usize,
@@ -65,11 +64,9 @@ pub struct Read {
 
 impl Read {
     fn new(run: Run<JsValue>) -> Read {
-        let updated_at = run.updated_at.as_ref().and_then(JsonView::as_str);
         Read {
             run: run_to_js(&run),
-            updated_at_ms: updated_at.as_deref().and_then(js::epoch_ms),
-            updated_at,
+            updated_at_ms: run.updated_at.as_ref().and_then(js::epoch_ms),
             results: run.results.as_ref().and_then(JsonView::length).unwrap_or(0),
             id: run.id,
             status: run.status_text,

@@ -24,6 +24,9 @@ extern "C" {
     fn object_keys(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Object, js_name = create)]
     fn object_create(proto: &JsValue) -> Object;
+    /// `Date.parse`, given strings only (so it calls no `toString` of ours or anyone's).
+    #[wasm_bindgen(js_namespace = Date, js_name = parse)]
+    fn date_parse(text: &JsValue) -> f64;
 }
 
 /// A new object with no prototype: keys such as `__proto__` stay plain keys.
@@ -56,9 +59,10 @@ pub fn text_prefix(text: &js_sys::JsString, max: u32) -> String {
     String::from(text.slice(0, max))
 }
 
-/// A timestamp as epoch ms, as the runtime's `Date.parse` reads it (`None` when it cannot).
-pub fn epoch_ms(text: &str) -> Option<f64> {
-    Some(js_sys::Date::parse(text)).filter(|ms| ms.is_finite())
+/// A timestamp (a JS string: it is not copied) as epoch ms, as the runtime's `Date.parse`
+/// reads it; `None` for anything else, or a text it cannot read.
+pub fn epoch_ms(text: &JsValue) -> Option<f64> {
+    text.is_string().then(|| date_parse(text)).filter(|ms| ms.is_finite())
 }
 
 /// True for a JS string that is empty or only white space.
@@ -220,9 +224,10 @@ extern "C" {
 
 #[wasm_bindgen(module = "/js/run.js")]
 extern "C" {
-    /// Attaches to a run `continueRun` returns what the run was before the continue.
+    /// Attaches to a run `continueRun` returns what the run was before the continue
+    /// (`before`, the `AgentRun` read then).
     #[wasm_bindgen(js_name = markContinued)]
-    pub fn mark_continued(run: &JsValue, updated_at: &JsValue, results: f64);
+    pub fn mark_continued(run: &JsValue, before: &JsValue);
 }
 
 /// The `AgentRun` object handed to JS.

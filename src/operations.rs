@@ -88,8 +88,7 @@ pub async fn continue_run(run_id: JsValue, message: JsValue, options: JsValue) -
         Ok(read) => read,
         Err(_) => call.read_run(&run_id, call.call_budget()).await?.0,
     };
-    let updated_at = before.updated_at.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-    js::mark_continued(&continued.run, &updated_at, before.results as f64);
+    js::mark_continued(&continued.run, &before.run);
     Ok(continued.run)
 }
 

@@ -8,7 +8,6 @@ use wasm_bindgen::JsValue;
 use crate::call::Call;
 use crate::error::Error;
 use crate::js::{self, get};
-use crate::json::JsonView;
 use crate::poll::After;
 use crate::request::{self, Endpoint, MAX_OPTION_TEXT};
 use crate::retry::{self, RetryPolicy};
@@ -127,6 +126,5 @@ fn read_after(value: &JsValue) -> Result<Option<After>, Error> {
     }
     // A run continueRun returned carries what it was before the continue (js/run.js).
     let count = get(value, "resultsCount").as_f64().map_or_else(|| js::array_len(&get(value, "results")), |n| n as usize);
-    let updated_at = get(value, "updatedAt").as_str();
-    Ok(Some(After::new(updated_at.as_deref().and_then(js::epoch_ms), count)))
+    Ok(Some(After::new(js::epoch_ms(&get(value, "updatedAt")), count)))
 }
