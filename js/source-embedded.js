@@ -12,23 +12,14 @@
  *   are inflated by js/inflate.js and compiled synchronously.
  */
 import { wasmDeflatedBase64, wasmSize } from "../target/wasm-pack/wasm-base64.js";
+import { fromBase64 } from "./base64.js";
 import { inflate } from "./inflate.js";
 
 /** @type {{ process?: { getBuiltinModule?: (id: string) => any } }} */
 const g = globalThis;
 const zlib = typeof g.process?.getBuiltinModule === "function" ? g.process.getBuiltinModule("node:zlib") : undefined;
 
-/** @returns {Uint8Array} */
-function deflated() {
-  const native = /** @type {{ Buffer?: { from(s: string, e: string): Uint8Array } }} */ (globalThis).Buffer;
-  if (native) return native.from(wasmDeflatedBase64, "base64");
-  const U8 = /** @type {{ fromBase64?: (s: string) => Uint8Array }} */ (/** @type {unknown} */ (Uint8Array));
-  if (typeof U8.fromBase64 === "function") return U8.fromBase64(wasmDeflatedBase64);
-  const binary = atob(wasmDeflatedBase64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
+const deflated = () => fromBase64(wasmDeflatedBase64);
 
 /**
  * The module at once: with zlib always; elsewhere only when `needed` (inflated in JS,
