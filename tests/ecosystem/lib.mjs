@@ -1,5 +1,6 @@
 // Helpers of the ecosystem checks: installing, running, serving, driving Chromium.
 import { execFile, spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/server.js";
@@ -91,6 +92,23 @@ export async function scenarioOnNode({ tarball, workDir }, nodeVersion) {
   const version = (await run(node, ["--version"])).trim();
   if (version !== `v${nodeVersion}`) throw new Error(`expected Node v${nodeVersion}, got ${version}`);
   await withEmulator((emulator) => scenarioInProcess(node, ["main.mjs", emulator.baseUrl], { cwd: workDir }, `node ${version}`));
+}
+
+/**
+ * A server on 127.0.0.1 that extensions report to by plain fetches (`…/report?ext=&id=
+ * &event=&t=&data=`, CORS open): `reports` collects `{ at, ext, id, event, t, data }`,
+ * `at` being `at()` when the report arrived.
+ * @param {() => number} at
+ */
+export async function reportServer(at) {
+  const reports = [];
+  const server = createServer((req, res) => {
+    const q = new URL(req.url ?? "/", "http://x").searchParams;
+    reports.push({ at: at(), ext: q.get("ext"), id: q.get("id"), event: q.get("event"), t: Number(q.get("t")), data: JSON.parse(q.get("data") ?? "null") });
+    res.writeHead(204, { "Access-Control-Allow-Origin": "*" }).end();
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { reports, url: `http://127.0.0.1:${server.address().port}/report`, close: () => new Promise((r) => server.close(r)) };
 }
 
 /** Asserts what shared/scenario.js returned. */

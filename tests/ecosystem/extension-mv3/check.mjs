@@ -16,7 +16,6 @@
 // own emulator. None of them may get to "done".
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { join } from "node:path";
 
 const ESBUILD = "esbuild@0.28.2";
@@ -52,14 +51,7 @@ export default async function check({ tarball, workDir, lib }) {
   const sec = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
   // What the workers report: { at, ext, id, event, t, data }.
-  const reports = [];
-  const server = createServer((req, res) => {
-    const q = new URL(req.url ?? "/", "http://x").searchParams;
-    reports.push({ at: at(), ext: q.get("ext"), id: q.get("id"), event: q.get("event"), t: Number(q.get("t")), data: JSON.parse(q.get("data") ?? "null") });
-    res.writeHead(204, { "Access-Control-Allow-Origin": "*" }).end();
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const reportUrl = `http://127.0.0.1:${server.address().port}/report`;
+  const { reports, url: reportUrl, close: closeReports } = await lib.reportServer(at);
   for (const [name, dir] of Object.entries(dirs)) {
     writeFileSync(join(dir, "config.json"), JSON.stringify({ name, baseUrl: (name === "main" ? emulator : emulator2).baseUrl, reportUrl, subject: "tide pools" }));
   }
@@ -165,7 +157,7 @@ export default async function check({ tarball, workDir, lib }) {
       await exited;
       clearTimeout(timer);
     }
-    await new Promise((r) => server.close(r));
+    await closeReports();
     await emulator.close();
     await emulator2.close();
   }

@@ -18,7 +18,6 @@
 // DevTools session keeps a worker alive); a page session's ServiceWorker domain shows
 // when each worker runs and stops it. Extension code reports by plain fetches.
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { join } from "node:path";
 import { launchChromium } from "./cdp.mjs";
 
@@ -43,14 +42,7 @@ export default async function check({ tarball, workDir, lib }) {
   const sec = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
   // What the extensions report: { at, ext, id, event, data }.
-  const reports = [];
-  const server = createServer((req, res) => {
-    const q = new URL(req.url ?? "/", "http://x").searchParams;
-    reports.push({ at: at(), ext: q.get("ext"), id: q.get("id"), event: q.get("event"), data: JSON.parse(q.get("data") ?? "null") });
-    res.writeHead(204, { "Access-Control-Allow-Origin": "*" }).end();
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const reportUrl = `http://127.0.0.1:${server.address().port}/report`;
+  const { reports, url: reportUrl, close: closeReports } = await lib.reportServer(at);
   const emulators = {};
   const dirs = {};
   /** The Chromium running now, if any. */
@@ -288,7 +280,7 @@ export default async function check({ tarball, workDir, lib }) {
     }
   } finally {
     await current?.close();
-    await new Promise((r) => server.close(r));
+    await closeReports();
     for (const e of Object.values(emulators)) await e.close();
   }
 }
